@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter/mailer"
+)
+
+// variable is one environment variable the service reads.
+type variable struct {
+	name, def, help string
+}
+
+// variables lists every variable, for --help and for the README.
+var variables = []variable{
+	{"ADDR", ":8080", "listen address"},
+	{"BASE_URL", "http://localhost:8080", "public origin used in every link that goes out"},
+	{"REDIS_URL", "", "redis://[user:pass@]host:port/db or rediss://; empty: embedded in-memory Redis (dev mode, nothing persists)"},
+	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered), smtps:// (implicit TLS), ?tls=none for plaintext; empty: write .eml files to OUTBOX_DIR"},
+	{"OUTBOX_DIR", "./outbox", "where dev-mode mail goes"},
+	{"MAIL_FROM", "Newsletter <newsletter@localhost>", "sender"},
+	{"POSTAL_ADDRESS", "", "sender's postal address for every footer (a warning when empty)"},
+	{"ADMIN_TOKEN", "", "bearer token for /admin/api and the password of /admin; empty disables both"},
+	{"SECRET_KEY", "", "key for signed links; empty: generated once and kept in Redis"},
+	{"SEQUENCES_DIR", "", "folder of sequences; empty: the built-in sequences"},
+	{"DEFAULT_SEQUENCE", "guide", "sequence a signup joins when the form names none"},
+	{"TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+	{"SIGNUP_LIMIT", "20", "signups accepted per client IP per hour; 0 turns the limit off"},
+	{"DKIM_SELECTOR", "", "DKIM selector; with DKIM_KEY_FILE signs every mail for MAIL_FROM's domain"},
+	{"DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) for DKIM"},
+	{"DEFAULT_TZ", "UTC", "time zone for subscribers whose browser sent none"},
+	{"SEND_CONCURRENCY", "4", "sending goroutines per worker, each with one SMTP connection"},
+	{"SUBJECT_PREFIX", "", "put before every subject, for a neutral lock-screen preview"},
+	{"CRISIS_LINE", "If you are in crisis, call or text 988 in the US, or your local emergency number.", "footer line with crisis resources"},
+	{"SITE_TITLE", "Dear Fellow Humans", "name of the letters on pages and in the feed"},
+	{"LOG_FORMAT", "text", "text or json"},
+}
+
+// config is every setting, read once at start.
+type config struct {
+	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey string
+	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle      string
+	LogFormat                                                                string
+	Redis                                                                    *redis.Options
+	Mail                                                                     mailer.Config
+	TrustedProxies                                                           []netip.Prefix
+	SignupLimit, Concurrency                                                 int
+	DefaultTZ                                                                *time.Location
+}
+
+func env(name string) string {
+	for _, v := range variables {
+		if v.name == name {
+			if s, ok := os.LookupEnv(name); ok {
+				return strings.TrimSpace(s)
+			}
+			return v.def
+		}
+	}
+	panic("unknown variable " + name)
+}
+
+// loadConfig reads the environment; an error names the variable at fault.
+func loadConfig() (*config, error) {
+	c := &config{
+		Addr: env("ADDR"), RedisURL: env("REDIS_URL"), OutboxDir: env("OUTBOX_DIR"),
+		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"),
+		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
+		SubjectPrefix: env("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
+		LogFormat: env("LOG_FORMAT"),
+	}
+	base, err := url.Parse(env("BASE_URL"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("BASE_URL: %q is not an http(s) origin such as https://letters.example.org", env("BASE_URL"))
+	}
+	c.BaseURL = strings.TrimRight(base.String(), "/")
+	if c.RedisURL != "" {
+		c.Redis, err = redis.ParseURL(c.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %v", err)
+		}
+	}
+	if raw := env("SMTP_URL"); raw != "" {
+		if _, err := mailer.ParseURL(raw); err != nil {
+			return nil, err
+		}
+	}
+	c.Mail = mailer.Config{URL: env("SMTP_URL"), OutboxDir: c.OutboxDir, From: env("MAIL_FROM"),
+		DKIMSelector: env("DKIM_SELECTOR"), DKIMKeyFile: env("DKIM_KEY_FILE")}
+	for _, p := range strings.Split(env("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if a, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	if c.SignupLimit, err = strconv.Atoi(env("SIGNUP_LIMIT")); err != nil || c.SignupLimit < 0 {
+		return nil, fmt.Errorf("SIGNUP_LIMIT: %q is not a whole number of 0 or more", env("SIGNUP_LIMIT"))
+	}
+	if c.Concurrency, err = strconv.Atoi(env("SEND_CONCURRENCY")); err != nil || c.Concurrency < 1 || c.Concurrency > 256 {
+		return nil, fmt.Errorf("SEND_CONCURRENCY: %q is not a number from 1 to 256", env("SEND_CONCURRENCY"))
+	}
+	if c.DefaultTZ, err = time.LoadLocation(env("DEFAULT_TZ")); err != nil {
+		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", env("DEFAULT_TZ"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	return c, nil
+}

@@ -1,0 +1,111 @@
+package newsletter
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/sequences"
+	"github.com/satina/newsletter/templates"
+)
+
+// Composer turns a step, a letter or a confirmation into a Message in the
+// letter layout, with the footer and list headers every mail to a
+// confirmed subscriber carries.
+type Composer struct {
+	Links         *Links
+	PostalAddress string
+	CrisisLine    string
+	// SubjectPrefix is put before every subject, e.g. "[Letters] ", for
+	// readers who want a neutral lock-screen preview.
+	SubjectPrefix string
+}
+
+// Confirm is the double opt-in mail. It goes to an unconfirmed address, so
+// it carries no subscriber footer and no list headers.
+func (c *Composer) Confirm(sub *Subscriber) (*Message, error) {
+	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
+	md, err := execute("confirm", templates.ConfirmMarkdown, data)
+	if err != nil {
+		return nil, err
+	}
+	return c.message(sub, templates.ConfirmSubject, md, templates.Mail{}, false)
+}
+
+// Data is what a step or letter template can use for sub.
+func (c *Composer) Data(sub *Subscriber) sequences.Data {
+	return sequences.Data{
+		FirstName:      sub.FirstName(),
+		Name:           sub.Name,
+		Email:          sub.Email,
+		DownloadURL:    c.Links.Download(sub.ID),
+		UnsubscribeURL: c.Links.Unsubscribe(sub.ID),
+		MeURL:          c.Links.Me(sub.ID),
+	}
+}
+
+// Step is one drip step for sub.
+func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error) {
+	data := c.Data(sub)
+	md, err := step.Render(data)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", step.Path, err)
+	}
+	subject, err := step.RenderSubject(data)
+	if err != nil {
+		return nil, fmt.Errorf("render subject of %s: %w", step.Path, err)
+	}
+	return c.message(sub, subject, md, templates.Mail{}, true)
+}
+
+// Letter is a letter for sub.
+func (c *Composer) Letter(sub *Subscriber, l *Letter) (*Message, error) {
+	md, err := execute("letter "+l.ID, l.Markdown, c.Data(sub))
+	if err != nil {
+		return nil, err
+	}
+	return c.message(sub, l.Subject, md, templates.Mail{WebURL: c.Links.Letter(l.ID)}, true)
+}
+
+// CheckLetter reports whether a letter's Markdown is a template that
+// renders with sample data: unknown variables are caught before sending.
+func CheckLetter(markdown string) error {
+	_, err := execute("letter", markdown, sequences.SampleData())
+	return err
+}
+
+func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*Message, error) {
+	frame.Subject = c.SubjectPrefix + subject
+	frame.Preheader = letter.Preheader(md, 90)
+	headers := map[string]string{}
+	if confirmed {
+		frame.UnsubscribeURL = c.Links.Unsubscribe(sub.ID)
+		frame.MeURL = c.Links.Me(sub.ID)
+		frame.PostalAddress = c.PostalAddress
+		frame.CrisisLine = c.CrisisLine
+		headers["List-Unsubscribe"] = "<" + frame.UnsubscribeURL + ">"
+		headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+	}
+	parts, err := letter.Render(md, frame)
+	if err != nil {
+		return nil, fmt.Errorf("render %q: %w", subject, err)
+	}
+	return &Message{
+		To: sub.Email, ToName: sub.Name, Subject: frame.Subject,
+		Text: parts.Text, HTML: parts.HTML, Headers: headers,
+	}, nil
+}
+
+// execute runs a text/template over Markdown; unknown variables are errors.
+func execute(name, src string, data any) (string, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("parse %s: %w", name, err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.String(), nil
+}

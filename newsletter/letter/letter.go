@@ -1,0 +1,135 @@
+// Package letter turns the author's Markdown into mail and web pages.
+//
+// Markdown is rendered with goldmark (GitHub Flavored Markdown and
+// typographic quotes) in its safe mode: raw HTML in the source, such as a
+// <script>, is dropped, and links to javascript: and similar URLs lose their
+// target. Links are otherwise written as the author wrote them: nothing is
+// rewritten, redirected or tracked.
+package letter
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+
+	"github.com/satina/newsletter/templates"
+)
+
+// Parts is a rendered mail body.
+type Parts struct{ HTML, Text string }
+
+// md renders Markdown to HTML for mail and pages. Without html.WithUnsafe,
+// goldmark omits raw HTML.
+var md = goldmark.New(
+	goldmark.WithExtensions(extension.GFM, extension.Typographer),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(linkRenderer{}, 100))),
+)
+
+// plainMD parses Markdown for its plain text; no typographer, whose
+// replacements are HTML entities.
+var plainMD = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
+// Render renders a mail from markdown: it sets m.HTML to the Markdown as
+// HTML and m.Text to the Markdown source cleaned for reading as plain text
+// (links written as "text (url)"), then applies the mail layouts. Parts.HTML
+// is a complete HTML document. m.Preheader is used as given; see Preheader.
+func Render(markdown string, m templates.Mail) (Parts, error) {
+	h, err := HTML(markdown)
+	if err != nil {
+		return Parts{}, err
+	}
+	m.HTML = h
+	m.Text = PlainText(markdown)
+	var hb, tb strings.Builder
+	if err := templates.MailHTML(&hb, m); err != nil {
+		return Parts{}, err
+	}
+	if err := templates.MailText(&tb, m); err != nil {
+		return Parts{}, err
+	}
+	return Parts{HTML: hb.String(), Text: tb.String()}, nil
+}
+
+// HTML renders markdown as an HTML fragment for a web page or a mail body.
+func HTML(markdown string) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := md.Convert([]byte(markdown), &buf); err != nil {
+		return "", fmt.Errorf("letter: render markdown: %w", err)
+	}
+	return template.HTML(buf.String()), nil // #nosec: goldmark's safe mode drops raw HTML
+}
+
+// Preheader returns the first n runes of the text of markdown, without its
+// Markdown syntax and with all white space folded into single spaces, for
+// the hidden preview line of a mail. Raw HTML is left out.
+func Preheader(markdown string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	s := flatText([]byte(markdown))
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n {
+			break
+		}
+		count++
+	}
+	return strings.TrimRight(s[:i], " ")
+}
+
+// flatText is the text of markdown on one line.
+func flatText(src []byte) string {
+	doc := plainMD.Parser().Parse(text.NewReader(src))
+	var b strings.Builder
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.Text:
+			if entering {
+				v := n.Segment.Value(src)
+				if _, code := n.Parent().(*ast.CodeSpan); !code && !n.IsRaw() {
+					v = util.UnescapePunctuations(util.ResolveEntityNames(util.ResolveNumericReferences(v)))
+				}
+				b.Write(v)
+				if n.SoftLineBreak() || n.HardLineBreak() {
+					b.WriteByte(' ')
+				}
+			}
+		case *ast.String:
+			if entering {
+				b.Write(n.Value)
+			}
+		case *ast.AutoLink:
+			if entering {
+				b.Write(n.Label(src))
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML, *ast.HTMLBlock:
+			return ast.WalkSkipChildren, nil
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			if entering {
+				lines := n.Lines()
+				for i := 0; i < lines.Len(); i++ {
+					seg := lines.At(i)
+					b.Write(seg.Value(src))
+				}
+			}
+		}
+		if !entering && n.Type() == ast.TypeBlock {
+			b.WriteByte(' ')
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.Join(strings.Fields(b.String()), " ")
+}

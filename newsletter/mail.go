@@ -1,0 +1,37 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+)
+
+// Message is one mail ready to go: the layout is already applied.
+type Message struct {
+	To      string // bare address
+	ToName  string // display name; may be empty
+	Subject string
+	Text    string // text/plain part
+	HTML    string // text/html part
+	// Headers are extra header fields, such as List-Unsubscribe.
+	Headers map[string]string
+}
+
+// ErrRejected means the receiving mail server refused the address for good
+// (a 5xx reply to RCPT TO): no more mail should go to it.
+var ErrRejected = errors.New("address rejected")
+
+// Sender sends messages over one connection. It is not safe for concurrent
+// use: each sending goroutine holds its own. An error that wraps
+// ErrRejected is permanent for that address; any other error is temporary
+// and the message should be tried again later.
+type Sender interface {
+	Send(ctx context.Context, m *Message) error
+	Close() error
+}
+
+// Transport opens Senders. The SMTP transport dials one connection per
+// Sender and keeps it for many messages; the outbox transport writes .eml
+// files.
+type Transport interface {
+	NewSender() Sender
+}

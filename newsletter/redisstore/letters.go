@@ -1,0 +1,212 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// CreateLetter stores l with a new id and schedules its fan-out at SendAt.
+func (s *Store) CreateLetter(ctx context.Context, l *newsletter.Letter) (string, error) {
+	id := newID()
+	skip := "0"
+	if l.SkipInSequence {
+		skip = "1"
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.letterKey(id), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt),
+			"st", string(newsletter.LetterScheduled), "sk", skip, "c", ms(l.CreatedAt), "rc", "-1")
+		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: id})
+		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID()})
+		return nil
+	})
+	if err != nil {
+		return "", wrap("create letter", err)
+	}
+	return id, nil
+}
+
+// Letter loads one letter.
+func (s *Store) Letter(ctx context.Context, id string) (*newsletter.Letter, error) {
+	h, err := s.rdb.HGetAll(ctx, s.letterKey(id)).Result()
+	if err != nil {
+		return nil, wrap("load letter", err)
+	}
+	if len(h) == 0 || h["sub"] == "" && h["at"] == "" {
+		return nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
+	}
+	return decodeLetter(id, h), nil
+}
+
+func decodeLetter(id string, h map[string]string) *newsletter.Letter {
+	num := func(k string) int { n, _ := strconv.Atoi(h[k]); return n }
+	rc := -1
+	if v, ok := h["rc"]; ok {
+		rc, _ = strconv.Atoi(v)
+	}
+	return &newsletter.Letter{
+		ID: id, Subject: h["sub"], Markdown: h["md"], SendAt: fromMS(h["at"]),
+		Status: newsletter.LetterStatus(h["st"]), SkipInSequence: h["sk"] == "1",
+		CreatedAt: fromMS(h["c"]), Recipients: rc,
+		Sent: num("sent"), Failed: num("failed"), Skipped: num("skipped"),
+	}
+}
+
+// UpdateLetter changes subject, markdown and send time of a scheduled letter.
+func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
+	return s.whileScheduled(ctx, l.ID, func(p redis.Pipeliner) {
+		skip := "0"
+		if l.SkipInSequence {
+			skip = "1"
+		}
+		p.HSet(ctx, s.letterKey(l.ID), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt), "sk", skip)
+		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: l.ID})
+		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: l.ID}.ID()})
+	})
+}
+
+// CancelLetter cancels a letter not yet sending; ErrConflict otherwise.
+func (s *Store) CancelLetter(ctx context.Context, id string) error {
+	return s.whileScheduled(ctx, id, func(p redis.Pipeliner) {
+		p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterCancelled))
+		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID())
+	})
+}
+
+// whileScheduled runs change in a transaction that fails with ErrConflict
+// unless the letter is still scheduled when it commits.
+func (s *Store) whileScheduled(ctx context.Context, id string, change func(redis.Pipeliner)) error {
+	k := s.letterKey(id)
+	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		st, err := tx.HGet(ctx, k, "st").Result()
+		if err == redis.Nil {
+			return fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
+		}
+		if err != nil {
+			return wrap("load letter", err)
+		}
+		if st != string(newsletter.LetterScheduled) {
+			return fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error { change(p); return nil })
+		return err
+	}, k)
+	if err == redis.TxFailedErr {
+		return fmt.Errorf("letter %s changed meanwhile: %w", id, newsletter.ErrConflict)
+	}
+	return err
+}
+
+// ListLetters lists letters by send time, newest first.
+func (s *Store) ListLetters(ctx context.Context, status newsletter.LetterStatus, limit int) ([]*newsletter.Letter, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.key("letters"), 0, -1).Result()
+	if err != nil {
+		return nil, wrap("list letters", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.letterKey(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("list letters", err)
+	}
+	var out []*newsletter.Letter
+	for i, c := range cmds {
+		l := decodeLetter(ids[i], c.Val())
+		if status == "" || l.Status == status {
+			out = append(out, l)
+		}
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// StartFanOut marks a letter sending and returns the subscribers confirmed
+// at its send time.
+func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error) {
+	l, err := s.Letter(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.Status != newsletter.LetterScheduled && l.Status != newsletter.LetterSending {
+		return l, nil, fmt.Errorf("letter %s is %s: %w", id, l.Status, newsletter.ErrConflict)
+	}
+	if err := s.rdb.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSending)).Err(); err != nil {
+		return nil, nil, wrap("start letter", err)
+	}
+	l.Status = newsletter.LetterSending
+	ids, err := s.rdb.ZRangeByScore(ctx, s.statusKey(newsletter.StatusConfirmed), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(l.SendAt.UnixMilli(), 10),
+	}).Result()
+	if err != nil {
+		return nil, nil, wrap("letter recipients", err)
+	}
+	if !l.SkipInSequence {
+		return l, ids, nil
+	}
+	cmds := make([]*redis.FloatCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, sid := range ids {
+			cmds[i] = p.ZScore(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: sid}.ID())
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, nil, wrap("letter recipients", err)
+	}
+	kept := ids[:0]
+	for i, c := range cmds {
+		if c.Err() == redis.Nil {
+			kept = append(kept, ids[i])
+		}
+	}
+	return l, kept, nil
+}
+
+// FinishFanOut queues one send per recipient (ZADD NX: a second fan-out
+// after a crash adds nothing twice), records the count and removes the
+// fan-out job.
+func (s *Store) FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error {
+	const chunk = 1000
+	score := float64(now.UnixMilli())
+	for start := 0; start < len(recipients); start += chunk {
+		end := min(start+chunk, len(recipients))
+		zs := make([]redis.Z, 0, end-start)
+		for _, sid := range recipients[start:end] {
+			zs = append(zs, redis.Z{Score: score, Member: newsletter.Job{Kind: newsletter.JobLetterSend, Letter: id, Subscriber: sid}.ID()})
+		}
+		if err := s.rdb.ZAddNX(ctx, s.key("queue"), zs...).Err(); err != nil {
+			return wrap("fan out", err)
+		}
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.letterKey(id), "rc", len(recipients))
+		if len(recipients) == 0 {
+			p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSent), "done", ms(now))
+		}
+		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID())
+		return nil
+	})
+	if err != nil {
+		return wrap("fan out", err)
+	}
+	// Sends may all have settled before the count was known.
+	l, err := s.Letter(ctx, id)
+	if err != nil {
+		return err
+	}
+	if l.Status == newsletter.LetterSending && l.Done() {
+		err = s.rdb.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSent), "done", ms(now)).Err()
+	}
+	return wrap("fan out", err)
+}

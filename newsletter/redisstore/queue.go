@@ -1,0 +1,115 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// Schedule puts a job in the queue at due, moving it when present.
+func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) error {
+	z := redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()}
+	return wrap("schedule", s.rdb.ZAdd(ctx, s.key("queue"), z).Err())
+}
+
+// Claim takes up to n jobs due at now and hides them until now+lease
+// (script claim.lua).
+func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
+	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("queue"), s.key("attempts")},
+		now.UnixMilli(), now.Add(lease).UnixMilli(), n).StringSlice()
+	if err != nil {
+		return nil, wrap("claim", err)
+	}
+	jobs := make([]newsletter.Job, 0, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		j, err := newsletter.ParseJobID(res[i])
+		if err != nil {
+			// Not ours to run; remove it so it does not come back forever.
+			s.rdb.ZRem(ctx, s.key("queue"), res[i])
+			continue
+		}
+		j.Attempts, _ = strconv.Atoi(res[i+1])
+		j.Due = now
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// Retry puts a claimed job back at due with one more attempt counted.
+func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, s.key("attempts"), j.ID(), 1)
+		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()})
+		return nil
+	})
+	return wrap("retry", err)
+}
+
+// Drop removes a job.
+func (s *Store) Drop(ctx context.Context, j newsletter.Job) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.key("queue"), j.ID())
+		p.HDel(ctx, s.key("attempts"), j.ID())
+		return nil
+	})
+	return wrap("drop", err)
+}
+
+// Depth counts queued jobs, and those due at now.
+func (s *Store) Depth(ctx context.Context, now time.Time) (int64, int64, error) {
+	var total, due *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		total = p.ZCard(ctx, s.key("queue"))
+		due = p.ZCount(ctx, s.key("queue"), "-inf", strconv.FormatInt(now.UnixMilli(), 10))
+		return nil
+	})
+	if err != nil {
+		return 0, 0, wrap("queue depth", err)
+	}
+	return total.Val(), due.Val(), nil
+}
+
+// Recorded reports whether key is in the subscriber's ledger.
+func (s *Store) Recorded(ctx context.Context, subscriber, key string) (bool, error) {
+	ok, err := s.rdb.HExists(ctx, s.ledgerKey(subscriber), key).Result()
+	return ok, wrap("check ledger", err)
+}
+
+// Record settles a claimed job atomically (script record.lua).
+func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
+	ledgerVal, at := "", time.Now()
+	if o.Send != nil {
+		b, err := json.Marshal(o.Send)
+		if err != nil {
+			return err
+		}
+		ledgerVal, at = string(b), o.Send.SentAt
+	}
+	next := ""
+	if !o.NextDue.IsZero() {
+		next = ms(o.NextDue)
+	}
+	letter := s.letterKey(o.Job.Letter)
+	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.key("queue"), s.key("attempts"), letter}
+	err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Err()
+	return wrap("record", err)
+}
+
+// decodeSends turns ledger values into sends, oldest first.
+func decodeSends(h map[string]string) []newsletter.Send {
+	out := make([]newsletter.Send, 0, len(h))
+	for _, v := range h {
+		var sd newsletter.Send
+		if json.Unmarshal([]byte(v), &sd) == nil {
+			out = append(out, sd)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SentAt.Before(out[j].SentAt) })
+	return out
+}

@@ -1,0 +1,28 @@
+-- create: store a new subscriber unless the address is already known.
+--
+-- KEYS[1] email index (hash email -> id)
+-- KEYS[2] the subscriber hash
+-- KEYS[3] the status set to join (zset id -> time)
+-- KEYS[4] all subscribers (zset id -> created)
+-- KEYS[5] the job queue (zset job id -> due ms)
+-- ARGV[1] email, ARGV[2] new id, ARGV[3] job id to queue ("" for none),
+-- ARGV[4] its due time (ms), ARGV[5] created (ms),
+-- ARGV[6..] field/value pairs of the subscriber hash.
+--
+-- Returns {1, id} when created, {0, existing id} when the address is known.
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then
+  return {0, existing}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local fields = {}
+for i = 6, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3])
+end
+return {1, ARGV[2]}

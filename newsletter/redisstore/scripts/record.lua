@@ -1,0 +1,42 @@
+-- record: settle a claimed job in one atomic step.
+--
+-- Written as soon as the SMTP server accepted a message (or when the job
+-- is dropped): the ledger entry, the subscriber's progress through its
+-- sequence, the letter's counters and the job's next place in the queue
+-- change together or not at all.
+--
+-- KEYS[1] the subscriber hash
+-- KEYS[2] the subscriber's ledger (hash key -> JSON send)
+-- KEYS[3] the job queue, KEYS[4] attempts
+-- KEYS[5] the letter hash (any key when no letter is concerned)
+-- ARGV[1] ledger key ("" when nothing was sent), ARGV[2] ledger value,
+-- ARGV[3] job id, ARGV[4] next due (ms) or "" to remove the job,
+-- ARGV[5] step name ("" when not a drip step), ARGV[6] now (ms),
+-- ARGV[7] letter counter to increase ("" for none).
+--
+-- Returns 1 when the ledger entry is new, 0 otherwise.
+local alive = redis.call('EXISTS', KEYS[1]) == 1
+local fresh = 0
+if ARGV[1] ~= '' and alive then
+  fresh = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+  if fresh == 1 and ARGV[5] ~= '' then
+    redis.call('HINCRBY', KEYS[1], 'k', 1)
+    redis.call('HSET', KEYS[1], 'l', ARGV[5], 'ls', ARGV[6])
+  end
+end
+if ARGV[4] ~= '' and alive then
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+else
+  redis.call('ZREM', KEYS[3], ARGV[3])
+end
+redis.call('HDEL', KEYS[4], ARGV[3])
+if ARGV[7] ~= '' then
+  redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
+  local v = redis.call('HMGET', KEYS[5], 'rc', 'sent', 'failed', 'skipped', 'st')
+  local rc = tonumber(v[1] or '-1')
+  local done = tonumber(v[2] or '0') + tonumber(v[3] or '0') + tonumber(v[4] or '0')
+  if rc >= 0 and v[5] == 'sending' and done >= rc then
+    redis.call('HSET', KEYS[5], 'st', 'sent', 'done', ARGV[6])
+  end
+end
+return fresh

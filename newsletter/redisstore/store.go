@@ -1,0 +1,100 @@
+// Package redisstore keeps subscribers, letters, the job queue and the send
+// ledger in Redis, through github.com/redis/go-redis/v9.
+//
+// Every multi-key change that must hold together is one named Lua script in
+// scripts/ (each commented with its keys and arguments, and tested against a
+// real Redis) or one MULTI/EXEC transaction. Key layout, under a prefix
+// (default "nl:"):
+//
+//	sub:<id>        hash    one subscriber (short field names, see fields.go)
+//	emails          hash    normalized address -> id
+//	subs            zset    id -> created (ms)
+//	status:<s>      zset    id -> time it entered status s (ms)
+//	ledger:<id>     hash    ledger key -> JSON send {kind, subject, sent_at}
+//	consents        hash    consent version -> exact wording
+//	queue           zset    job id -> due (ms); claimed jobs move to lease end
+//	attempts        hash    job id -> failed tries
+//	letter:<id>     hash    one letter
+//	letters         zset    letter id -> send_at (ms)
+//	seqhash:<id>    string  content hash of a sequence, to notice edits
+//	rl:<key>:<win>  string  request counter of one rate-limit window
+//	secret          string  key for signed links when SECRET_KEY is unset
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// Store implements newsletter.Store on Redis.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ newsletter.Store = (*Store)(nil)
+
+// New returns a Store on rdb whose keys all start with prefix ("nl:" when
+// empty), so that tests and several services can share one Redis.
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = "nl:"
+	}
+	return &Store{rdb: rdb, prefix: prefix}
+}
+
+// Client returns the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+func (s *Store) key(parts ...string) string {
+	k := s.prefix
+	for i, p := range parts {
+		if i > 0 {
+			k += ":"
+		}
+		k += p
+	}
+	return k
+}
+
+func (s *Store) subKey(id string) string    { return s.key("sub", id) }
+func (s *Store) ledgerKey(id string) string { return s.key("ledger", id) }
+func (s *Store) statusKey(st newsletter.Status) string {
+	return s.key("status", string(st))
+}
+func (s *Store) letterKey(id string) string { return s.key("letter", id) }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return wrap("ping", s.rdb.Ping(ctx).Err())
+}
+
+// wrap turns redis.Nil into ErrNotFound and every other failure into
+// ErrUnavailable, keeping the cause in the message.
+func wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, redis.Nil):
+		return fmt.Errorf("%s: %w", op, newsletter.ErrNotFound)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w: %w", op, newsletter.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("%s: %w: %v", op, newsletter.ErrUnavailable, err)
+	}
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}

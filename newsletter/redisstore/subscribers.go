@@ -1,0 +1,241 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// CreateSubscriber stores n unless its address is known (script create.lua).
+func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber, firstDue time.Time) (string, bool, error) {
+	id := newID()
+	job, due := "", n.At
+	switch {
+	case n.Status == newsletter.StatusPending:
+		job = newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+	case n.Sequence != "":
+		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
+	}
+	if err := s.saveConsent(ctx, n.Consent); err != nil {
+		return "", false, err
+	}
+	args := append([]any{n.Email, id, job, ms(due), ms(n.At)}, newFields(n)...)
+	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue")}
+	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", false, wrap("create subscriber", err)
+	}
+	created, _ := res[0].(int64)
+	got, _ := res[1].(string)
+	return got, created == 1, nil
+}
+
+func (s *Store) saveConsent(ctx context.Context, c newsletter.Consent) error {
+	if c.Version == "" {
+		return nil
+	}
+	return wrap("save consent wording", s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err())
+}
+
+// Subscriber loads one subscriber with its consent wording.
+func (s *Store) Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error) {
+	h, err := s.rdb.HGetAll(ctx, s.subKey(id)).Result()
+	if err != nil {
+		return nil, wrap("load subscriber", err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("subscriber %s: %w", id, newsletter.ErrNotFound)
+	}
+	sub := decode(id, h)
+	if sub.Consent.Version != "" {
+		text, err := s.rdb.HGet(ctx, s.key("consents"), sub.Consent.Version).Result()
+		if err != nil && err != redis.Nil {
+			return nil, wrap("load consent wording", err)
+		}
+		sub.Consent.Text = text
+	}
+	return sub, nil
+}
+
+// SubscriberByEmail loads one subscriber by normalized address.
+func (s *Store) SubscriberByEmail(ctx context.Context, email string) (*newsletter.Subscriber, error) {
+	id, err := s.rdb.HGet(ctx, s.key("emails"), email).Result()
+	if err != nil {
+		return nil, wrap("find subscriber", err)
+	}
+	return s.Subscriber(ctx, id)
+}
+
+// Resignup moves a known subscriber back to pending with a new consent
+// record and queues a confirmation mail.
+func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscriber) error {
+	old, err := s.Subscriber(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.saveConsent(ctx, n.Consent); err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.statusKey(old.Status), id)
+		p.ZAdd(ctx, s.statusKey(newsletter.StatusPending), redis.Z{Score: float64(n.At.UnixMilli()), Member: id})
+		p.HSet(ctx, s.subKey(id), fStatus, string(newsletter.StatusPending), fName, n.Name, fSequence, n.Sequence,
+			fTZ, n.TZ, fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source,
+			fConsentAt, ms(n.Consent.GivenAt), fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At))
+		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID())
+		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(n.At.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()})
+		return nil
+	})
+	return wrap("re-signup", err)
+}
+
+// RequestConfirmMail queues another confirmation mail unless one was
+// queued within ConfirmResendInterval (script resend.lua).
+func (s *Store) RequestConfirmMail(ctx context.Context, id string, at time.Time) (bool, error) {
+	job := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+	n, err := scriptResend.Run(ctx, s.rdb, []string{s.subKey(id), s.key("queue")},
+		job, at.UnixMilli(), newsletter.ConfirmResendInterval.Milliseconds()).Int()
+	if err != nil {
+		return false, wrap("queue confirmation mail", err)
+	}
+	return n == 1, nil
+}
+
+// Confirm marks a pending subscriber confirmed (script confirm.lua).
+func (s *Store) Confirm(ctx context.Context, id string, at, firstDue time.Time) (bool, error) {
+	due := ""
+	if !firstDue.IsZero() {
+		due = ms(firstDue)
+	}
+	keys := []string{s.subKey(id), s.statusKey(newsletter.StatusPending), s.statusKey(newsletter.StatusConfirmed), s.key("queue")}
+	n, err := scriptConfirm.Run(ctx, s.rdb, keys, id, at.UnixMilli(),
+		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), due).Int()
+	if err != nil {
+		return false, wrap("confirm", err)
+	}
+	if n < 0 {
+		return false, fmt.Errorf("confirm %s: %w", id, newsletter.ErrNotFound)
+	}
+	return n == 1, nil
+}
+
+// SetStatus moves a subscriber to status and, unless it is confirmed, drops
+// its queued drip and confirmation work.
+func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Status, at time.Time) error {
+	old, err := s.rdb.HGet(ctx, s.subKey(id), fStatus).Result()
+	if err != nil {
+		return wrap("set status", err)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.statusKey(newsletter.Status(old)), id)
+		p.ZAdd(ctx, s.statusKey(status), redis.Z{Score: float64(at.UnixMilli()), Member: id})
+		p.HSet(ctx, s.subKey(id), fStatus, string(status), fUpdated, ms(at))
+		if status != newsletter.StatusConfirmed {
+			p.ZRem(ctx, s.key("queue"),
+				newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(),
+				newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID())
+		}
+		return nil
+	})
+	return wrap("set status", err)
+}
+
+// Erase deletes everything stored about a subscriber: the record, the
+// ledger, the index entry and its queued work. Letter sends still queued
+// for it find no subscriber and are dropped.
+func (s *Store) Erase(ctx context.Context, id string) error {
+	email, err := s.rdb.HGet(ctx, s.subKey(id), fEmail).Result()
+	if err != nil {
+		return wrap("erase", err)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.subKey(id), s.ledgerKey(id))
+		p.HDel(ctx, s.key("emails"), email)
+		p.ZRem(ctx, s.key("subs"), id)
+		for _, st := range newsletter.Statuses {
+			p.ZRem(ctx, s.statusKey(st), id)
+		}
+		drip := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID()
+		confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+		p.ZRem(ctx, s.key("queue"), drip, confirm)
+		p.HDel(ctx, s.key("attempts"), drip, confirm)
+		return nil
+	})
+	return wrap("erase", err)
+}
+
+// Subscribers lists subscribers with status (all when empty), newest first.
+func (s *Store) Subscribers(ctx context.Context, status newsletter.Status, offset, limit int) ([]*newsletter.Subscriber, int, error) {
+	set := s.key("subs")
+	if status != "" {
+		set = s.statusKey(status)
+	}
+	total, err := s.rdb.ZCard(ctx, set).Result()
+	if err != nil {
+		return nil, 0, wrap("count subscribers", err)
+	}
+	ids, err := s.rdb.ZRevRange(ctx, set, int64(offset), int64(offset+limit-1)).Result()
+	if err != nil {
+		return nil, 0, wrap("list subscribers", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.subKey(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, wrap("list subscribers", err)
+	}
+	out := make([]*newsletter.Subscriber, 0, len(ids))
+	for i, c := range cmds {
+		if h := c.Val(); len(h) > 0 {
+			out = append(out, decode(ids[i], h))
+		}
+	}
+	return out, int(total), nil
+}
+
+// Sends lists the subscriber's ledger, oldest first.
+func (s *Store) Sends(ctx context.Context, id string) ([]newsletter.Send, error) {
+	h, err := s.rdb.HGetAll(ctx, s.ledgerKey(id)).Result()
+	if err != nil {
+		return nil, wrap("load sends", err)
+	}
+	return decodeSends(h), nil
+}
+
+// Enrolled lists the ids of confirmed subscribers in sequence.
+func (s *Store) Enrolled(ctx context.Context, sequence string) ([]string, error) {
+	var out []string
+	const chunk = 1000
+	for start := int64(0); ; start += chunk {
+		ids, err := s.rdb.ZRange(ctx, s.statusKey(newsletter.StatusConfirmed), start, start+chunk-1).Result()
+		if err != nil {
+			return nil, wrap("list enrolled", err)
+		}
+		cmds := make([]*redis.StringCmd, len(ids))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HGet(ctx, s.subKey(id), fSequence)
+			}
+			return nil
+		})
+		if err != nil && err != redis.Nil {
+			return nil, wrap("list enrolled", err)
+		}
+		for i, c := range cmds {
+			if c.Val() == sequence {
+				out = append(out, ids[i])
+			}
+		}
+		if len(ids) < chunk {
+			return out, nil
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/satina/newsletter/sequences"
+)
+
+// Service is the core the HTTP side and the CLI call: signups, consent,
+// confirmation, leaving, a subscriber's own data, letters and imports.
+type Service struct {
+	Store           Store
+	Sequences       *sequences.Set
+	DefaultSequence string
+	DefaultTZ       *time.Location
+	Clock           Clock
+	Links           *Links
+	Log             *slog.Logger
+	// Wake, when set, tells an in-process worker that work is due now.
+	Wake func()
+}
+
+// SignupRequest is one signup as the web side decoded and validated it.
+type SignupRequest struct {
+	Email, Name, Sequence, TZ string
+	IP                        string // already truncated for the consent record
+	Source                    string // "form" or "api"
+}
+
+// SignupResult says what a signup did; the web side answers the same way
+// whatever it is, so that nobody can learn who is subscribed.
+type SignupResult string
+
+// The outcomes of a signup.
+const (
+	SignupCreated      SignupResult = "created"   // new address, confirmation queued
+	SignupResent       SignupResult = "resent"    // pending, confirmation queued again
+	SignupThrottled    SignupResult = "throttled" // pending, confirmation sent recently
+	SignupAlreadyThere SignupResult = "already"   // confirmed: nothing sent
+	SignupReturned     SignupResult = "returned"  // had left; confirmation queued
+)
+
+// Signup records a signup and queues the confirmation mail. It returns
+// FieldErrors for an unknown sequence.
+func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, error) {
+	if r.Sequence == "" {
+		r.Sequence = s.DefaultSequence
+	}
+	if _, ok := s.Sequences.Get(r.Sequence); !ok {
+		return "", FieldErrors{"sequence": fmt.Sprintf("There is no sequence called %q.", r.Sequence)}
+	}
+	now := s.Clock.Now()
+	n := NewSubscriber{
+		Email: NormalizeEmail(r.Email), Name: r.Name, Sequence: r.Sequence, TZ: ValidTZ(r.TZ),
+		Status: StatusPending, At: now,
+		Consent: Consent{Text: ConsentText, Version: ConsentVersion, Source: r.Source, IP: r.IP, GivenAt: now},
+	}
+	id, created, err := s.Store.CreateSubscriber(ctx, n, time.Time{})
+	if err != nil {
+		return "", err
+	}
+	if created {
+		s.wake()
+		return SignupCreated, nil
+	}
+	sub, err := s.Store.Subscriber(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	switch sub.Status {
+	case StatusConfirmed:
+		return SignupAlreadyThere, nil
+	case StatusPending:
+		queued, err := s.Store.RequestConfirmMail(ctx, id, now)
+		if err != nil || !queued {
+			return SignupThrottled, err
+		}
+		s.wake()
+		return SignupResent, nil
+	default:
+		if now.Sub(sub.ConfirmMailAt) < ConfirmResendInterval {
+			return SignupThrottled, nil
+		}
+		if err := s.Store.Resignup(ctx, id, n); err != nil {
+			return "", err
+		}
+		s.wake()
+		return SignupReturned, nil
+	}
+}
+
+// Confirm confirms the subscriber id and enrols it in its sequence, whose
+// first step is then due at once (or at its window's next opening). It is
+// idempotent: confirming twice changes nothing the second time, and
+// changed reports whether this call confirmed.
+func (s *Service) Confirm(ctx context.Context, id string) (sub *Subscriber, changed bool, err error) {
+	sub, err = s.Store.Subscriber(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if sub.Status != StatusPending {
+		return sub, false, nil
+	}
+	now := s.Clock.Now()
+	probe := *sub
+	probe.LastStep, probe.LastSentAt, probe.Consent.ConfirmedAt = "", now, now
+	var due time.Time
+	if _, d, ok := NextStep(s.Sequences, &probe, s.DefaultTZ); ok {
+		due = d
+	}
+	changed, err = s.Store.Confirm(ctx, id, now, due)
+	if err != nil {
+		return nil, false, err
+	}
+	if changed {
+		sub.Status, sub.Consent.ConfirmedAt = StatusConfirmed, now
+		s.Log.Info("subscriber confirmed", "subscriber", id, "sequence", sub.Sequence)
+		s.wake()
+	}
+	return sub, changed, nil
+}
+
+// Unsubscribe stops all mail to the subscriber at once. Unsubscribing an
+// erased or already unsubscribed subscriber is not an error.
+func (s *Service) Unsubscribe(ctx context.Context, id string) error {
+	sub, err := s.Store.Subscriber(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status == StatusUnsubscribed {
+		return nil
+	}
+	return s.Store.SetStatus(ctx, id, StatusUnsubscribed, s.Clock.Now())
+}
+
+// Erase deletes everything kept about the subscriber.
+func (s *Service) Erase(ctx context.Context, id string) error {
+	err := s.Store.Erase(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Export is everything stored about one subscriber, as they download it.
+type Export struct {
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Status    Status    `json:"status"`
+	Sequence  string    `json:"sequence"`
+	Step      int       `json:"step"`
+	TZ        string    `json:"tz"`
+	CreatedAt time.Time `json:"created_at"`
+	Consent   Consent   `json:"consent"`
+	Sends     []Send    `json:"sends"`
+}
+
+// Export gathers the subscriber's data.
+func (s *Service) Export(ctx context.Context, id string) (*Export, error) {
+	sub, err := s.Store.Subscriber(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	sends, err := s.Store.Sends(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Export{
+		Email: sub.Email, Name: sub.Name, Status: sub.Status, Sequence: sub.Sequence, Step: sub.Step,
+		TZ: sub.TZ, CreatedAt: sub.CreatedAt, Consent: sub.Consent, Sends: sends,
+	}, nil
+}
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// ValidTZ returns tz when it names a known IANA zone, and "" otherwise.
+func ValidTZ(tz string) string {
+	if tz == "" || tz == "Local" || len(tz) > 64 {
+		return ""
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return ""
+	}
+	return tz
+}

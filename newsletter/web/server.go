@@ -1,0 +1,245 @@
+// Package web is the HTTP side of the service, on Fiber: the landing page
+// and signup (validated with go-playground/validator), the links that go
+// out in mail (confirm, unsubscribe, the subscriber's own data, the guide),
+// the public archive, the admin API and desk, health and metrics.
+//
+// Handlers are thin: they decode, call newsletter.Service or the store, and
+// choose a status code. Bad input gets a 4xx with a message; a store that
+// cannot be reached gets a 503; nothing a client sends can cause a 500.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/metrics"
+	"github.com/satina/newsletter/newsletter/token"
+	"github.com/satina/newsletter/templates"
+)
+
+// Size limits for requests.
+const (
+	PublicBodyLimit = 64 << 10 // public endpoints
+	AdminBodyLimit  = 16 << 20 // the admin API (imports)
+	HeaderLimit     = 16 << 10 // request line and headers together
+)
+
+// Store is what the web side reads directly; everything that changes
+// subscribers goes through newsletter.Service.
+type Store interface {
+	Ping(ctx context.Context) error
+	Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error)
+	Subscribers(ctx context.Context, status newsletter.Status, offset, limit int) ([]*newsletter.Subscriber, int, error)
+	SubscriberByEmail(ctx context.Context, email string) (*newsletter.Subscriber, error)
+	Hit(ctx context.Context, key string, at time.Time, window time.Duration) (int64, time.Time, error)
+	newsletter.Letters
+}
+
+// Config wires a Server.
+type Config struct {
+	Service        *newsletter.Service
+	Store          Store
+	Signer         *token.Signer
+	Metrics        *metrics.Metrics
+	Site           templates.Site
+	AdminToken     string
+	TrustedProxies []netip.Prefix
+	SignupLimit    int // per client IP per hour; 0 turns the limit off
+	Log            *slog.Logger
+	Clock          newsletter.Clock
+}
+
+// Server is the HTTP side.
+type Server struct {
+	cfg   Config
+	app   *fiber.App
+	valid *validatorSet
+}
+
+// New builds the routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, valid: newValidator()}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "newsletter",
+		BodyLimit:             AdminBodyLimit,
+		ReadBufferSize:        HeaderLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app, for Listen and for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for requests in flight,
+// at most until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(s.recoverer, securityHeaders)
+	a.Get("/", s.landing)
+	a.Get("/favicon.svg", static("favicon.svg", "image/svg+xml"))
+	a.Options("/subscribe", s.cors)
+	a.Post("/subscribe", s.cors, publicLimit, s.subscribe)
+	a.Get("/thanks", s.thanks)
+	a.Get("/confirm/:token", s.confirmPage)
+	a.Post("/confirm/:token", publicLimit, s.confirm)
+	a.Get("/unsubscribe/:token", s.unsubscribePage)
+	a.Post("/unsubscribe/:token", publicLimit, s.unsubscribe)
+	a.Get("/me/:token", s.mePage)
+	a.Get("/me/:token/export", s.meExport)
+	a.Post("/me/:token/erase", publicLimit, s.meErase)
+	a.Get("/download/:token", s.download)
+	a.Get("/letters", s.letters)
+	a.Get("/letters/feed.xml", s.feed)
+	a.Get("/letters/:id", s.letterPage)
+	a.Get("/healthz", s.healthz)
+	a.Get("/metrics", s.metricsHandler())
+	s.adminAPIRoutes()
+	s.adminUIRoutes()
+}
+
+// publicLimit answers 413 for a public request body over PublicBodyLimit.
+func publicLimit(c *fiber.Ctx) error {
+	if len(c.Body()) > PublicBodyLimit {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is over 64 KiB.")
+	}
+	return c.Next()
+}
+
+// recoverer turns a panic into a logged 500 rather than a dropped
+// connection; no input should reach it.
+func (s *Server) recoverer(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Log.Error("panic in handler", "path", c.Path(), "panic", r)
+			err = fiber.NewError(fiber.StatusInternalServerError, "Something went wrong on our side.")
+		}
+	}()
+	return c.Next()
+}
+
+// securityHeaders sets the headers every response carries. Pages load
+// nothing from elsewhere; the one inline script is allowed by its hash.
+func securityHeaders(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src "+
+		templates.ScriptHash()+"; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "interest-cohort=()")
+	return c.Next()
+}
+
+// wantsJSON reports whether the answer should be JSON: API paths, JSON
+// bodies and clients that ask for it.
+func wantsJSON(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/admin/api") || strings.HasSuffix(c.Path(), "/export") {
+		return true
+	}
+	ct := string(c.Request().Header.ContentType())
+	if strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return true
+	}
+	accept := c.Get(fiber.HeaderAccept)
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// errorHandler answers every error a handler returns: Fiber errors with
+// their code, store outages with 503, anything else with 500 (a bug).
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	code, msg := fiber.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &fe):
+		code, msg = fe.Code, fe.Message
+		if code == fiber.StatusNotFound && msg == "Cannot "+c.Method()+" "+c.Path() {
+			msg = "There is nothing at this address."
+		}
+	case errors.Is(err, newsletter.ErrUnavailable):
+		code, msg = fiber.StatusServiceUnavailable, "We can't reach our storage right now. Nothing was lost; please try again in a minute."
+		s.cfg.Log.Warn("store unavailable", "path", c.Path(), "err", err)
+	case errors.Is(err, newsletter.ErrNotFound):
+		code, msg = fiber.StatusNotFound, "There is nothing at this address."
+	case errors.Is(err, newsletter.ErrConflict):
+		code, msg = fiber.StatusConflict, err.Error()
+	default:
+		s.cfg.Log.Error("request failed", "path", c.Path(), "err", err)
+	}
+	if code == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "30")
+	}
+	return s.fail(c, code, msg)
+}
+
+// fail answers code with msg as JSON or as a page.
+func (s *Server) fail(c *fiber.Ctx, code int, msg string) error {
+	if wantsJSON(c) {
+		return c.Status(code).JSON(fiber.Map{"error": msg})
+	}
+	return s.page(c.Status(code), "message", templates.Message{
+		Site: s.cfg.Site, Status: code, Title: titleFor(code), Message: msg, Link: "/", LinkText: "Back to the start",
+	})
+}
+
+func titleFor(code int) string {
+	switch {
+	case code == fiber.StatusNotFound:
+		return "Nothing here"
+	case code == fiber.StatusTooManyRequests:
+		return "Slow down a little"
+	case code == fiber.StatusServiceUnavailable:
+		return "Back in a moment"
+	case code >= 500:
+		return "Something went wrong"
+	default:
+		return "That didn't work"
+	}
+}
+
+// page renders a page template as the response.
+func (s *Server) page(c *fiber.Ctx, name string, data any) error {
+	c.Type("html", "utf-8")
+	return templates.Page(c.Response().BodyWriter(), name, data)
+}
+
+func static(name, contentType string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		b, ok := templates.Static(name)
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, contentType)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+		return c.Send(b)
+	}
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "redis": "not answering"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}

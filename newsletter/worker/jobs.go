@@ -1,0 +1,178 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// confirm sends the double opt-in mail to a subscriber still pending.
+func (w *Worker) confirm(ctx context.Context, sender newsletter.Sender, j newsletter.Job) error {
+	sub, err := w.loadSubscriber(ctx, j)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != newsletter.StatusPending {
+		return w.drop(ctx, j, "not_pending")
+	}
+	key := newsletter.ConfirmLedgerKey(sub.ConfirmMailAt)
+	msg, err := w.Composer.Confirm(sub)
+	if err != nil {
+		return w.giveUp(ctx, j, err)
+	}
+	return w.deliver(ctx, sender, j, key, msg, newsletter.Outcome{Job: j})
+}
+
+// drip sends the subscriber's next step when it is due, and moves the job
+// to the step after it.
+func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newsletter.Job) error {
+	sub, err := w.loadSubscriber(ctx, j)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != newsletter.StatusConfirmed {
+		return w.drop(ctx, j, "not_confirmed")
+	}
+	step, due, ok := newsletter.NextStep(w.Sequences, sub, w.DefaultTZ)
+	if !ok {
+		return w.drop(ctx, j, "sequence_done")
+	}
+	now := w.Clock.Now()
+	if due.After(now) {
+		// The sequence changed, or the window is closed: wait.
+		return w.Store.Schedule(ctx, j, due)
+	}
+	key := newsletter.StepLedgerKey(sub.Sequence, step.Name, sub.Enrolment)
+	msg, err := w.Composer.Step(sub, step)
+	if err != nil {
+		return w.giveUp(ctx, j, err)
+	}
+	after := *sub
+	after.LastStep, after.LastSentAt = step.Name, now
+	out := newsletter.Outcome{Job: j, Step: step.Name}
+	if _, next, ok := newsletter.NextStep(w.Sequences, &after, w.DefaultTZ); ok {
+		out.NextDue = next
+	}
+	return w.deliver(ctx, sender, j, key, msg, out)
+}
+
+// fanOut turns a letter that is due into one queued send per recipient.
+func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
+	l, ids, err := w.Store.StartFanOut(ctx, j.Letter)
+	if errors.Is(err, newsletter.ErrNotFound) || errors.Is(err, newsletter.ErrConflict) {
+		return w.drop(ctx, j, "letter_not_scheduled")
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.Store.FinishFanOut(ctx, l.ID, ids, w.Clock.Now()); err != nil {
+		return err
+	}
+	w.Log.Info("letter fanned out", "letter", l.ID, "recipients", len(ids))
+	return nil
+}
+
+// letterSend sends one letter to one subscriber still confirmed.
+func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j newsletter.Job) error {
+	l, err := w.Store.Letter(ctx, j.Letter)
+	if errors.Is(err, newsletter.ErrNotFound) {
+		return w.drop(ctx, j, "letter_gone")
+	}
+	if err != nil {
+		return err
+	}
+	sub, err := w.loadSubscriber(ctx, j)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != newsletter.StatusConfirmed {
+		w.Metrics.Dropped.WithLabelValues(string(j.Kind), "left").Inc()
+		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: "skipped"})
+	}
+	msg, err := w.Composer.Letter(sub, l)
+	if err != nil {
+		return w.giveUp(ctx, j, err)
+	}
+	return w.deliver(ctx, sender, j, newsletter.LetterLedgerKey(l.ID), msg, newsletter.Outcome{Job: j, Counter: "sent"})
+}
+
+// deliver sends msg unless key is already in the ledger, then records out.
+// A permanent rejection marks the subscriber bounced; a temporary failure
+// puts the job back with backoff.
+func (w *Worker) deliver(ctx context.Context, sender newsletter.Sender, j newsletter.Job, key string, msg *newsletter.Message, out newsletter.Outcome) error {
+	done, err := w.Store.Recorded(ctx, j.Subscriber, key)
+	if err != nil {
+		return err
+	}
+	if done {
+		// Sent before a crash that came after the ledger write: settle the job.
+		out.Send, out.LedgerKey, out.Counter = nil, "", ""
+		return w.Store.Record(ctx, out)
+	}
+	if w.Limiter != nil {
+		if err := w.Limiter.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	kind := kindOf(j)
+	start := time.Now()
+	err = sender.Send(ctx, msg)
+	w.Metrics.SendSeconds.Observe(time.Since(start).Seconds())
+	switch {
+	case err == nil:
+		out.LedgerKey = key
+		out.Send = &newsletter.Send{Kind: kind, Subject: msg.Subject, SentAt: w.Clock.Now()}
+		w.Metrics.Sent.WithLabelValues(kind).Inc()
+		return w.Store.Record(ctx, out)
+	case errors.Is(err, newsletter.ErrRejected):
+		w.Log.Warn("address rejected; marked bounced", "subscriber", j.Subscriber, "err", err)
+		w.Metrics.Failed.WithLabelValues(kind, "rejected").Inc()
+		if err := w.Store.SetStatus(ctx, j.Subscriber, newsletter.StatusBounced, w.Clock.Now()); err != nil {
+			return err
+		}
+		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: failedCounter(j)})
+	default:
+		return w.retry(ctx, j, err)
+	}
+}
+
+// retry puts j back with exponential backoff (5s doubling to 1h), or
+// gives up after MaxAttempts.
+func (w *Worker) retry(ctx context.Context, j newsletter.Job, cause error) error {
+	if j.Attempts+1 >= w.MaxAttempts {
+		return w.giveUp(ctx, j, cause)
+	}
+	wait := 5 * time.Second << min(j.Attempts, 10)
+	wait = min(wait, time.Hour)
+	w.Log.Warn("send failed; will retry", "job", j.ID(), "attempt", j.Attempts+1, "in", wait, "err", cause)
+	w.Metrics.Retried.WithLabelValues(kindOf(j)).Inc()
+	return w.Store.Retry(ctx, j, w.Clock.Now().Add(wait))
+}
+
+// giveUp drops a job that cannot succeed and counts it as failed.
+func (w *Worker) giveUp(ctx context.Context, j newsletter.Job, cause error) error {
+	w.Log.Error("giving up on job", "job", j.ID(), "err", cause)
+	w.Metrics.Failed.WithLabelValues(kindOf(j), "gave_up").Inc()
+	return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: failedCounter(j)})
+}
+
+func failedCounter(j newsletter.Job) string {
+	if j.Kind == newsletter.JobLetterSend {
+		return "failed"
+	}
+	return ""
+}
+
+// kindOf is the kind of mail a job sends, as recorded and exported.
+func kindOf(j newsletter.Job) string {
+	switch j.Kind {
+	case newsletter.JobDrip:
+		return "step"
+	case newsletter.JobLetterSend:
+		return "letter"
+	default:
+		return string(j.Kind)
+	}
+}

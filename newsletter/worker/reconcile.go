@@ -1,0 +1,71 @@
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/sequences"
+)
+
+// Reconcile brings the schedule in line with sequences edited since the
+// last start: for each sequence whose content changed, every confirmed
+// subscriber in it gets its next step due again by the current files. An
+// appended step so reaches those who had finished, a removed one is
+// skipped, and a changed `after` applies to steps not yet sent.
+func (w *Worker) Reconcile(ctx context.Context) error {
+	w.init()
+	for _, id := range w.Sequences.IDs() {
+		seq, _ := w.Sequences.Get(id)
+		old, err := w.Store.SequenceVersion(ctx, id, fingerprint(seq))
+		if err != nil {
+			return err
+		}
+		if old == "" || old == fingerprint(seq) {
+			continue
+		}
+		n, err := w.reschedule(ctx, id)
+		if err != nil {
+			return err
+		}
+		w.Log.Info("sequence changed; schedule updated", "sequence", id, "subscribers", n)
+	}
+	return nil
+}
+
+func (w *Worker) reschedule(ctx context.Context, sequence string) (int, error) {
+	ids, err := w.Store.Enrolled(ctx, sequence)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		sub, err := w.Store.Subscriber(ctx, id)
+		if err != nil {
+			continue
+		}
+		if _, due, ok := newsletter.NextStep(w.Sequences, sub, w.DefaultTZ); ok {
+			if err := w.Store.Schedule(ctx, newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, due); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// fingerprint hashes what decides a sequence's schedule: step names and
+// their timing.
+func fingerprint(seq *sequences.Sequence) string {
+	h := sha256.New()
+	for _, st := range seq.Steps {
+		var window sequences.Window
+		if st.Window != nil {
+			window = *st.Window
+		}
+		fmt.Fprintf(h, "%s|%d|%v|%v\n", st.Name, st.After, window, st.Days)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}

@@ -1,0 +1,214 @@
+// Package worker runs the queue: it claims due jobs from the store, checks
+// each subscriber again right before sending, sends through a mail
+// transport and records the outcome.
+//
+// Delivery is at-least-once from the queue (a claimed job comes back when
+// its lease runs out) and at-most-once from the ledger (a mail whose key is
+// recorded is never sent again). Between the SMTP server's acceptance and
+// the ledger write lies the one window where a killed process can cause a
+// duplicate: it holds only the messages in flight.
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/metrics"
+	"github.com/satina/newsletter/sequences"
+)
+
+// Store is what the worker needs of the store.
+type Store interface {
+	newsletter.Queue
+	Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error)
+	SetStatus(ctx context.Context, id string, status newsletter.Status, at time.Time) error
+	Letter(ctx context.Context, id string) (*newsletter.Letter, error)
+	StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error)
+	FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error
+	Enrolled(ctx context.Context, sequence string) ([]string, error)
+	SequenceVersion(ctx context.Context, sequence, hash string) (string, error)
+}
+
+// Limiter paces sending across every worker process; nil sends unpaced.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Worker sends queued mail.
+type Worker struct {
+	Store     Store
+	Transport newsletter.Transport
+	Composer  *newsletter.Composer
+	Sequences *sequences.Set
+	DefaultTZ *time.Location
+	Clock     newsletter.Clock
+	Log       *slog.Logger
+	Metrics   *metrics.Metrics
+	Limiter   Limiter
+
+	Concurrency int           // sending goroutines, each with its own connection; default 4
+	Poll        time.Duration // how often to look for due work; default 250ms
+	Lease       time.Duration // how long a claimed job stays hidden; default 2m
+	MaxAttempts int           // temporary failures before giving up; default 40 (about two days)
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+func (w *Worker) init() {
+	w.wakeOnce.Do(func() {
+		w.wake = make(chan struct{}, 1)
+		if w.Concurrency <= 0 {
+			w.Concurrency = 4
+		}
+		if w.Poll <= 0 {
+			w.Poll = 250 * time.Millisecond
+		}
+		if w.Lease <= 0 {
+			w.Lease = 2 * time.Minute
+		}
+		if w.MaxAttempts <= 0 {
+			w.MaxAttempts = 40
+		}
+		if w.Log == nil {
+			w.Log = slog.Default()
+		}
+		if w.Metrics == nil {
+			w.Metrics = metrics.New(nil)
+		}
+	})
+}
+
+// Wake tells a running worker that work may be due now.
+func (w *Worker) Wake() {
+	w.init()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and sends due work until ctx is cancelled, then stops
+// claiming, lets the sends in flight finish and returns. Jobs claimed but
+// not started come back to the queue when their lease runs out.
+func (w *Worker) Run(ctx context.Context) error {
+	w.init()
+	jobs := make(chan newsletter.Job)
+	var wg sync.WaitGroup
+	for i := 0; i < w.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sender := w.Transport.NewSender()
+			defer sender.Close()
+			for j := range jobs {
+				// Finish a started job even while shutting down.
+				w.process(context.WithoutCancel(ctx), sender, j)
+			}
+		}()
+	}
+	defer func() { close(jobs); wg.Wait() }()
+
+	backoff := w.Poll
+	for {
+		claimed, err := w.Store.Claim(ctx, w.Clock.Now(), w.Lease, w.Concurrency*2)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Warn("claim failed; retrying", "err", err, "in", backoff)
+			backoff = min(backoff*2, 10*time.Second)
+		} else {
+			backoff = w.Poll
+		}
+		for i, j := range claimed {
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				w.handBack(claimed[i:])
+				return nil
+			}
+		}
+		if len(claimed) == w.Concurrency*2 {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// handBack returns claimed jobs that were never started to the queue at
+// once, so that a restart need not wait for their lease.
+func (w *Worker) handBack(jobs []newsletter.Job) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, j := range jobs {
+		if err := w.Store.Schedule(ctx, j, w.Clock.Now()); err != nil {
+			w.Log.Warn("hand back failed; the lease will return it", "job", j.ID(), "err", err)
+		}
+	}
+}
+
+// Drain processes every job due now, one at a time, with one sender, and
+// returns how many it processed. Tests drive the queue with it under a
+// fake clock; the CLI uses it for one-shot runs.
+func (w *Worker) Drain(ctx context.Context) (int, error) {
+	w.init()
+	sender := w.Transport.NewSender()
+	defer sender.Close()
+	n := 0
+	for {
+		claimed, err := w.Store.Claim(ctx, w.Clock.Now(), w.Lease, 100)
+		if err != nil {
+			return n, err
+		}
+		if len(claimed) == 0 {
+			return n, nil
+		}
+		for _, j := range claimed {
+			w.process(ctx, sender, j)
+			n++
+		}
+	}
+}
+
+// process runs one claimed job; every outcome is written to the store. A
+// store failure leaves the job leased, and it comes back later.
+func (w *Worker) process(ctx context.Context, sender newsletter.Sender, j newsletter.Job) {
+	var err error
+	switch j.Kind {
+	case newsletter.JobConfirm:
+		err = w.confirm(ctx, sender, j)
+	case newsletter.JobDrip:
+		err = w.drip(ctx, sender, j)
+	case newsletter.JobLetter:
+		err = w.fanOut(ctx, j)
+	case newsletter.JobLetterSend:
+		err = w.letterSend(ctx, sender, j)
+	default:
+		err = w.Store.Drop(ctx, j)
+	}
+	if err != nil {
+		w.Log.Warn("job failed; it will come back", "job", j.ID(), "err", err)
+	}
+}
+
+// drop removes a job whose subscriber or letter no longer wants it.
+func (w *Worker) drop(ctx context.Context, j newsletter.Job, reason string) error {
+	w.Metrics.Dropped.WithLabelValues(string(j.Kind), reason).Inc()
+	return w.Store.Drop(ctx, j)
+}
+
+// loadSubscriber returns the subscriber of j, or nil when it is gone.
+func (w *Worker) loadSubscriber(ctx context.Context, j newsletter.Job) (*newsletter.Subscriber, error) {
+	sub, err := w.Store.Subscriber(ctx, j.Subscriber)
+	if errors.Is(err, newsletter.ErrNotFound) {
+		return nil, nil
+	}
+	return sub, err
+}
