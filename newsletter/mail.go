@@ -20,6 +20,10 @@ type Message struct {
 // (a 5xx reply to RCPT TO): no more mail should go to it.
 var ErrRejected = errors.New("address rejected")
 
+// ErrUnsendable means the message itself cannot be sent (a header with a
+// line break, say): trying again will not help.
+var ErrUnsendable = errors.New("message cannot be sent")
+
 // Sender sends messages over one connection. It is not safe for concurrent
 // use: each sending goroutine holds its own. An error that wraps
 // ErrRejected is permanent for that address; any other error is temporary

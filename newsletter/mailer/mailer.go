@@ -45,7 +45,7 @@ const (
 // the subject, a name or a header value, a malformed header name, a header
 // the mailer sets itself, or an unusable recipient address. Sending it again
 // will not help; it never wraps newsletter.ErrRejected.
-var ErrInvalidMessage = errors.New("invalid message")
+var ErrInvalidMessage = fmt.Errorf("invalid message: %w", newsletter.ErrUnsendable)
 
 // Config is the mail configuration, read from the environment by the
 // caller.

@@ -133,6 +133,8 @@ func (w *Worker) deliver(ctx context.Context, sender newsletter.Sender, j newsle
 			return err
 		}
 		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: failedCounter(j)})
+	case errors.Is(err, newsletter.ErrUnsendable):
+		return w.giveUp(ctx, j, err)
 	default:
 		return w.retry(ctx, j, err)
 	}
