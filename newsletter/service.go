@@ -118,7 +118,7 @@ func (s *Service) Confirm(ctx context.Context, id string) (sub *Subscriber, chan
 	}
 	if changed {
 		sub.Status, sub.Consent.ConfirmedAt = StatusConfirmed, now
-		s.Log.Info("subscriber confirmed", "subscriber", id, "sequence", sub.Sequence)
+		s.log().Info("subscriber confirmed", "subscriber", id, "sequence", sub.Sequence)
 		s.wake()
 	}
 	return sub, changed, nil
@@ -176,6 +176,13 @@ func (s *Service) Export(ctx context.Context, id string) (*Export, error) {
 		Email: sub.Email, Name: sub.Name, Status: sub.Status, Sequence: sub.Sequence, Step: sub.Step,
 		TZ: sub.TZ, CreatedAt: sub.CreatedAt, Consent: sub.Consent, Sends: sends,
 	}, nil
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 func (s *Service) wake() {

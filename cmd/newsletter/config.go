@@ -24,6 +24,7 @@ var variables = []variable{
 	{"ADDR", ":8080", "listen address"},
 	{"BASE_URL", "http://localhost:8080", "public origin used in every link that goes out"},
 	{"REDIS_URL", "", "redis://[user:pass@]host:port/db or rediss://; empty: embedded in-memory Redis (dev mode, nothing persists)"},
+	{"REDIS_PREFIX", "nl:", "prefix of every Redis key, so that several services (or tests) can share one Redis"},
 	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered), smtps:// (implicit TLS), ?tls=none for plaintext; empty: write .eml files to OUTBOX_DIR"},
 	{"OUTBOX_DIR", "./outbox", "where dev-mode mail goes"},
 	{"MAIL_FROM", "Newsletter <newsletter@localhost>", "sender"},
@@ -48,7 +49,7 @@ var variables = []variable{
 type config struct {
 	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey string
 	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle      string
-	LogFormat                                                                string
+	LogFormat, RedisPrefix                                                   string
 	Redis                                                                    *redis.Options
 	Mail                                                                     mailer.Config
 	TrustedProxies                                                           []netip.Prefix
@@ -75,7 +76,7 @@ func loadConfig() (*config, error) {
 		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"),
 		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
 		SubjectPrefix: env("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
-		LogFormat: env("LOG_FORMAT"),
+		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"),
 	}
 	base, err := url.Parse(env("BASE_URL"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {

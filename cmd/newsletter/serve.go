@@ -47,7 +47,7 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	store := redisstore.New(rdb, "")
+	store := redisstore.New(rdb, cfg.RedisPrefix)
 	secret, err := secretKey(ctx, cfg, store, log)
 	if err != nil {
 		return err
