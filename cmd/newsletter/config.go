@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/newsletter/mailer"
+	"github.com/satina/newsletter/sequences"
 )
 
 // variable is one environment variable the service reads.
@@ -42,6 +43,7 @@ var variables = []variable{
 	{"SUBJECT_PREFIX", "", "put before every subject, for a neutral lock-screen preview"},
 	{"CRISIS_LINE", "If you are in crisis, call or text 988 in the US, or your local emergency number.", "footer line with crisis resources"},
 	{"SITE_TITLE", "Dear Fellow Humans", "name of the letters on pages and in the feed"},
+	{"PENDING_RETENTION", "7d", "unconfirmed signups (and their IPs) are erased after this long (Go duration, or days like 7d)"},
 	{"LOG_FORMAT", "text", "text or json"},
 }
 
@@ -55,6 +57,7 @@ type config struct {
 	TrustedProxies                                                           []netip.Prefix
 	SignupLimit, Concurrency                                                 int
 	DefaultTZ                                                                *time.Location
+	PendingRetention                                                         time.Duration
 }
 
 func env(name string) string {
@@ -119,6 +122,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.DefaultTZ, err = time.LoadLocation(env("DEFAULT_TZ")); err != nil {
 		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", env("DEFAULT_TZ"))
+	}
+	if c.PendingRetention, err = sequences.ParseDuration(env("PENDING_RETENTION")); err != nil || c.PendingRetention < time.Hour {
+		return nil, fmt.Errorf("PENDING_RETENTION: %q is not a duration of an hour or more, such as 7d", env("PENDING_RETENTION"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)

@@ -85,6 +85,11 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			worker.Housekeep(runCtx, store, clock, cfg.PendingRetention, 10*time.Minute, log)
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			log.Info("worker started", "concurrency", cfg.Concurrency, "sequences", set.IDs())
 			errs <- w.Run(runCtx)
 		}()
@@ -204,4 +209,3 @@ func secretKey(ctx context.Context, cfg *config, store *redisstore.Store, log *s
 		wait = min(2*wait, 30*time.Second)
 	}
 }
-

@@ -145,16 +145,20 @@ func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Stat
 }
 
 // Erase deletes everything stored about a subscriber: the record, the
-// ledger, the index entry and its queued work. Letter sends still queued
+// ledger, the index entry and its queued work. An id whose record is
+// already gone is still taken out of every set, and ErrNotFound returned. Letter sends still queued
 // for it find no subscriber and are dropped.
 func (s *Store) Erase(ctx context.Context, id string) error {
 	email, err := s.rdb.HGet(ctx, s.subKey(id), fEmail).Result()
-	if err != nil {
+	missing := err == redis.Nil
+	if err != nil && !missing {
 		return wrap("erase", err)
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.subKey(id), s.ledgerKey(id))
-		p.HDel(ctx, s.key("emails"), email)
+		if !missing {
+			p.HDel(ctx, s.key("emails"), email)
+		}
 		p.ZRem(ctx, s.key("subs"), id)
 		for _, st := range newsletter.Statuses {
 			p.ZRem(ctx, s.statusKey(st), id)
@@ -165,6 +169,9 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 		p.HDel(ctx, s.key("attempts"), drip, confirm)
 		return nil
 	})
+	if err == nil && missing {
+		return fmt.Errorf("erase %s: %w", id, newsletter.ErrNotFound)
+	}
 	return wrap("erase", err)
 }
 

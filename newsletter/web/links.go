@@ -54,7 +54,7 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 	if sub.Status != newsletter.StatusConfirmed {
 		return s.page(c, "message", templates.Message{Site: s.cfg.Site, Title: "You're not subscribed",
 			Message: "You left this list earlier, so this link changes nothing. To come back, sign up again.",
-			Link: "/", LinkText: "Sign up again"})
+			Link:    "/", LinkText: "Sign up again"})
 	}
 	if s.cfg.Metrics != nil && changed {
 		s.cfg.Metrics.Confirmations.Inc()
@@ -93,7 +93,7 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	}
 	return s.page(c, "message", templates.Message{Site: s.cfg.Site, Title: "You're unsubscribed",
 		Message: "Nothing more will come from me. Thank you for the time we had, and take good care of yourself.",
-		Link: "/", LinkText: "Changed your mind? Sign up again"})
+		Link:    "/", LinkText: "Changed your mind? Sign up again"})
 }
 
 func (s *Server) mePage(c *fiber.Ctx) error {
