@@ -11,6 +11,9 @@ import (
 // ImportRow is one subscriber moved from another service.
 type ImportRow struct {
 	Email, Name, Status, Sequence string
+	// Problem, when set, says why the row could not be read (a CSV record
+	// that does not parse, say); Import reports it and skips the row.
+	Problem string
 }
 
 // ImportError names a row that was not imported and why.
@@ -64,6 +67,9 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, first int) (Impo
 }
 
 func (s *Service) importRow(r ImportRow) (NewSubscriber, error) {
+	if r.Problem != "" {
+		return NewSubscriber{}, errors.New(r.Problem)
+	}
 	email := NormalizeEmail(r.Email)
 	if err := CheckEmail(email); err != nil {
 		return NewSubscriber{}, err

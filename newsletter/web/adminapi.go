@@ -3,11 +3,8 @@ package web
 import (
 	"bytes"
 	"crypto/subtle"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -95,6 +92,8 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	err := json.Unmarshal(c.Body(), v)
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return errNotObject
 	case errors.As(err, &te):
 		return newsletter.FieldErrors{te.Field: "has the wrong type"}
 	case err != nil:
@@ -102,6 +101,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	}
 	return nil
 }
+
+// errNotObject answers a JSON body that parses but is not an object.
+var errNotObject = fiber.NewError(fiber.StatusBadRequest, "The body must be a JSON object, such as {\"email\": \"…\"}.")
 
 // invalid answers FieldErrors with 422 and passes anything else on.
 func invalid(c *fiber.Ctx, err error) error {
@@ -204,7 +206,7 @@ func (s *Server) importSubscribers(c *fiber.Ctx) error {
 	switch {
 	case strings.HasPrefix(ct, "text/csv"):
 		var err error
-		rows, err = parseCSV(c.Body())
+		rows, err = newsletter.ParseImportCSV(bytes.NewReader(c.Body()))
 		if err != nil {
 			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		}
@@ -230,44 +232,4 @@ func (s *Server) importSubscribers(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(res)
-}
-
-// parseCSV reads an import; a row that does not parse becomes a row with
-// an empty email, which Import reports by number.
-func parseCSV(body []byte) ([]newsletter.ImportRow, error) {
-	r := csv.NewReader(bytes.NewReader(body))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("The CSV has no header row (email,name,status,sequence).")
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	if _, ok := col["email"]; !ok {
-		return nil, fmt.Errorf("The CSV header must name an email column (email,name,status,sequence).")
-	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
-	var rows []newsletter.ImportRow
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
-				rows = append(rows, newsletter.ImportRow{Email: "\x00unparsable"})
-				continue
-			}
-		}
-		rows = append(rows, newsletter.ImportRow{Email: get(rec, "email"), Name: get(rec, "name"),
-			Status: get(rec, "status"), Sequence: get(rec, "sequence")})
-	}
 }

@@ -67,6 +67,10 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		}
 	}
 	isJSON, in, err := decodeSignup(c)
+	var typeErrs newsletter.FieldErrors
+	if errors.As(err, &typeErrs) {
+		return s.signupInvalid(c, isJSON, in, typeErrs)
+	}
 	if err != nil {
 		return err
 	}
@@ -105,8 +109,9 @@ func (s *Server) signupInvalid(c *fiber.Ctx, isJSON bool, in *signupInput, errs 
 	return s.page(c.Status(fiber.StatusUnprocessableEntity), "landing", data)
 }
 
-// decodeSignup reads a JSON or form body; 400 when it does not parse, 415
-// for other content types, 422 for a field of the wrong type.
+// decodeSignup reads a JSON or form body; 400 when it does not parse (or
+// is not a JSON object), 415 for other content types, and FieldErrors
+// (422) for a field of the wrong type.
 func decodeSignup(c *fiber.Ctx) (bool, *signupInput, error) {
 	in := &signupInput{}
 	ct := strings.ToLower(string(c.Request().Header.ContentType()))
@@ -115,10 +120,12 @@ func decodeSignup(c *fiber.Ctx) (bool, *signupInput, error) {
 		err := json.Unmarshal(c.Body(), in)
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return true, in, errNotObject
 		case errors.As(err, &te):
-			return true, nil, fiber.NewError(fiber.StatusUnprocessableEntity, fmt.Sprintf("The field %q has the wrong type.", te.Field))
-		case err != nil && strings.Contains(err.Error(), "consent"):
-			return true, nil, fiber.NewError(fiber.StatusUnprocessableEntity, "The field \"consent\" must be true.")
+			return true, in, newsletter.FieldErrors{te.Field: fmt.Sprintf("The field %q has the wrong type.", te.Field)}
+		case errors.Is(err, errConsentType):
+			return true, in, newsletter.FieldErrors{"consent": message("consent", "")}
 		case err != nil:
 			return true, nil, fiber.NewError(fiber.StatusBadRequest, "The body is not valid JSON.")
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -21,6 +22,10 @@ type signupInput struct {
 	Website  string      `json:"website" form:"website"`
 	Redirect string      `json:"-" form:"redirect"`
 }
+
+// errConsentType is a consent that is neither a boolean, a number nor a
+// string (an object or a list).
+var errConsentType = errors.New("consent must be true")
 
 // consentFlag is the consent checkbox: true, "true", "on", "yes" or "1".
 type consentFlag string
@@ -45,7 +50,7 @@ func (f *consentFlag) UnmarshalJSON(b []byte) error {
 	case nil:
 		*f = ""
 	default:
-		return fmt.Errorf("consent must be true")
+		return errConsentType
 	}
 	return nil
 }
