@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"net/url"
 	"os"
@@ -31,6 +32,7 @@ var variables = []variable{
 	{"MAIL_FROM", "Newsletter <newsletter@localhost>", "sender"},
 	{"POSTAL_ADDRESS", "", "sender's postal address for every footer (a warning when empty)"},
 	{"ADMIN_TOKEN", "", "bearer token for /admin/api and the password of /admin; empty disables both"},
+	{"WEBHOOK_SECRET", "", "shared secret of the Postmark bounce/complaint webhook (POST /webhooks/postmark, as Basic auth password); empty: off"},
 	{"SECRET_KEY", "", "key for signed links; empty: generated once and kept in Redis"},
 	{"SEQUENCES_DIR", "", "folder of sequences; empty: the built-in sequences"},
 	{"DEFAULT_SEQUENCE", "guide", "sequence a signup joins when the form names none"},
@@ -40,6 +42,7 @@ var variables = []variable{
 	{"DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) for DKIM"},
 	{"DEFAULT_TZ", "UTC", "time zone for subscribers whose browser sent none"},
 	{"SEND_CONCURRENCY", "4", "sending goroutines per worker, each with one SMTP connection"},
+	{"MAIL_RATE", "0", "messages per second across all workers; 0: no limit"},
 	{"SUBJECT_PREFIX", "", "put before every subject, for a neutral lock-screen preview"},
 	{"CRISIS_LINE", "If you are in crisis, call or text 988 in the US, or your local emergency number.", "footer line with crisis resources"},
 	{"SITE_TITLE", "Dear Fellow Humans", "name of the letters on pages and in the feed"},
@@ -49,15 +52,16 @@ var variables = []variable{
 
 // config is every setting, read once at start.
 type config struct {
-	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey string
-	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle      string
-	LogFormat, RedisPrefix                                                   string
-	Redis                                                                    *redis.Options
-	Mail                                                                     mailer.Config
-	TrustedProxies                                                           []netip.Prefix
-	SignupLimit, Concurrency                                                 int
-	DefaultTZ                                                                *time.Location
-	PendingRetention                                                         time.Duration
+	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey, WebhookSecret string
+	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle                     string
+	LogFormat, RedisPrefix                                                                  string
+	Redis                                                                                   *redis.Options
+	Mail                                                                                    mailer.Config
+	TrustedProxies                                                                          []netip.Prefix
+	SignupLimit, Concurrency                                                                int
+	DefaultTZ                                                                               *time.Location
+	PendingRetention                                                                        time.Duration
+	MailRate                                                                                float64
 }
 
 func env(name string) string {
@@ -76,7 +80,7 @@ func env(name string) string {
 func loadConfig() (*config, error) {
 	c := &config{
 		Addr: env("ADDR"), RedisURL: env("REDIS_URL"), OutboxDir: env("OUTBOX_DIR"),
-		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"),
+		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"), WebhookSecret: env("WEBHOOK_SECRET"),
 		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
 		SubjectPrefix: env("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
 		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"),
@@ -119,6 +123,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.Concurrency, err = strconv.Atoi(env("SEND_CONCURRENCY")); err != nil || c.Concurrency < 1 || c.Concurrency > 256 {
 		return nil, fmt.Errorf("SEND_CONCURRENCY: %q is not a number from 1 to 256", env("SEND_CONCURRENCY"))
+	}
+	if c.MailRate, err = strconv.ParseFloat(env("MAIL_RATE"), 64); err != nil || !(c.MailRate >= 0) || math.IsInf(c.MailRate, 0) {
+		return nil, fmt.Errorf("MAIL_RATE: %q is not a number of messages per second, 0 or more (0: no limit)", env("MAIL_RATE"))
 	}
 	if c.DefaultTZ, err = time.LoadLocation(env("DEFAULT_TZ")); err != nil {
 		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", env("DEFAULT_TZ"))

@@ -70,6 +70,16 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 		Composer:    &newsletter.Composer{Links: links, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix},
 		Concurrency: cfg.Concurrency,
 	}
+	if cfg.MailRate > 0 { // MAIL_RATE: one pace shared through Redis by every worker
+		limiter, err := redisstore.NewMailLimiter(rdb, cfg.RedisPrefix, cfg.MailRate)
+		if err != nil {
+			return fmt.Errorf("MAIL_RATE: %w", err)
+		}
+		w.Limiter = limiter
+		if cmd != "web" {
+			log.Info("sending is rate limited", "limit", limiter.Limit())
+		}
+	}
 	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: cfg.DefaultSequence,
 		DefaultTZ: cfg.DefaultTZ, Clock: clock, Links: links, Log: log}
 
@@ -96,7 +106,7 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 	}
 	if cmd != "worker" {
 		srv := web.New(web.Config{Service: svc, Store: store, Signer: links.Signer, Metrics: m,
-			Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
+			Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken, WebhookSecret: cfg.WebhookSecret,
 			TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit, Log: log, Clock: clock})
 		wg.Add(1)
 		go func() {

@@ -104,7 +104,7 @@ func Start(t testing.TB, o Options) *App {
 	a.Service = &newsletter.Service{Store: a.Store, Sequences: o.Sequences, DefaultSequence: "guide", DefaultTZ: time.UTC,
 		Clock: a.Clock, Links: a.Links, Log: a.Worker.Log, Wake: a.Worker.Wake}
 	a.Server = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
-		Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: a.URL}, AdminToken: o.AdminToken,
+		Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: a.URL}, AdminToken: o.AdminToken, WebhookSecret: "hook-secret",
 		TrustedProxies: o.TrustedProxies, SignupLimit: o.SignupLimit, Clock: a.Clock})
 	go a.Server.App().Listener(ln)
 	ctx, cancel := context.WithCancel(context.Background())

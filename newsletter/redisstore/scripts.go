@@ -24,4 +24,5 @@ var (
 	scriptConfirm = loadScript("confirm")
 	scriptResend  = loadScript("resend")
 	scriptRecord  = loadScript("record")
+	scriptPage    = loadScript("page")
 )

@@ -19,6 +19,11 @@
 //	seqhash:<id>    string  content hash of a sequence, to notice edits
 //	rl:<key>:<win>  string  request counter of one rate-limit window
 //	secret          string  key for signed links when SECRET_KEY is unset
+//
+// and, outside the prefix because github.com/go-redis/redis_rate puts
+// "rate:" before every key it keeps:
+//
+//	rate:<prefix>mail  string  MAIL_RATE's GCRA state (see MailLimiter)
 package redisstore
 
 import (

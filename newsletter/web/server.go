@@ -50,6 +50,7 @@ type Config struct {
 	Metrics        *metrics.Metrics
 	Site           templates.Site
 	AdminToken     string
+	WebhookSecret  string // shared secret of the provider bounce/complaint webhook; empty turns it off
 	TrustedProxies []netip.Prefix
 	SignupLimit    int // per client IP per hour; 0 turns the limit off
 	Log            *slog.Logger
@@ -112,6 +113,7 @@ func (s *Server) routes() {
 	a.Get("/letters", s.letters)
 	a.Get("/letters/feed.xml", s.feed)
 	a.Get("/letters/:id", s.letterPage)
+	a.Post("/webhooks/postmark", publicLimit, s.postmarkWebhook)
 	a.Get("/healthz", s.healthz)
 	a.Get("/metrics", s.metricsHandler())
 	s.adminAPIRoutes()

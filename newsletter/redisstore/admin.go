@@ -1,0 +1,163 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// What the author's desk reads: search, signups per day and where the
+// confirmed subscribers stand in their sequences.
+
+// scanChunk is how many subscribers one round trip looks at when a listing
+// has to read every record (search, step counts).
+const scanChunk = 1000
+
+// SearchSubscribers lists the subscribers with status (all when empty)
+// whose address or name contains q, ignoring case, newest first, from
+// offset; total counts every match. An empty q lists like Subscribers.
+// It reads every record of the status, in chunks: fine for the lists of
+// one author, and it needs no index to keep up to date.
+func (s *Store) SearchSubscribers(ctx context.Context, status newsletter.Status, q string, offset, limit int) ([]*newsletter.Subscriber, int, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return s.Subscribers(ctx, status, offset, limit)
+	}
+	set := s.key("subs")
+	if status != "" {
+		set = s.statusKey(status)
+	}
+	var page []string
+	total := 0
+	for start := int64(0); ; start += scanChunk {
+		ids, err := s.rdb.ZRevRange(ctx, set, start, start+scanChunk-1).Result()
+		if err != nil {
+			return nil, 0, wrap("search subscribers", err)
+		}
+		cmds := make([]*redis.SliceCmd, len(ids))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HMGet(ctx, s.subKey(id), fEmail, fName)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, wrap("search subscribers", err)
+		}
+		for i, c := range cmds {
+			v := c.Val()
+			if len(v) != 2 {
+				continue
+			}
+			email, _ := v[0].(string)
+			name, _ := v[1].(string)
+			if email == "" || !strings.Contains(email, q) && !strings.Contains(strings.ToLower(name), q) {
+				continue
+			}
+			if total >= offset && len(page) < limit {
+				page = append(page, ids[i])
+			}
+			total++
+		}
+		if len(ids) < scanChunk {
+			break
+		}
+	}
+	out := make([]*newsletter.Subscriber, 0, len(page))
+	for _, id := range page {
+		sub, err := s.Subscriber(ctx, id)
+		if err != nil {
+			continue // erased meanwhile
+		}
+		out = append(out, sub)
+	}
+	return out, total, nil
+}
+
+// CountCreated counts the stored subscribers created between each pair of
+// successive bounds: n bounds give n-1 counts, for [b0,b1), [b1,b2), ….
+func (s *Store) CountCreated(ctx context.Context, bounds []time.Time) ([]int, error) {
+	if len(bounds) < 2 {
+		return nil, nil
+	}
+	cmds := make([]*redis.IntCmd, len(bounds)-1)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range cmds {
+			cmds[i] = p.ZCount(ctx, s.key("subs"), strconv.FormatInt(bounds[i].UnixMilli(), 10),
+				"("+strconv.FormatInt(bounds[i+1].UnixMilli(), 10))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("count signups", err)
+	}
+	out := make([]int, len(cmds))
+	for i, c := range cmds {
+		out[i] = int(c.Val())
+	}
+	return out, nil
+}
+
+// CountStatuses counts the subscribers in each status.
+func (s *Store) CountStatuses(ctx context.Context) (map[newsletter.Status]int, error) {
+	cmds := make([]*redis.IntCmd, len(newsletter.Statuses))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, st := range newsletter.Statuses {
+			cmds[i] = p.ZCard(ctx, s.statusKey(st))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("count subscribers", err)
+	}
+	out := make(map[newsletter.Status]int, len(cmds))
+	for i, c := range cmds {
+		out[newsletter.Statuses[i]] = int(c.Val())
+	}
+	return out, nil
+}
+
+// StepPositions counts the confirmed subscribers by sequence and by the
+// last step they were sent ("" for none yet): positions[sequence][step].
+func (s *Store) StepPositions(ctx context.Context) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	for start := int64(0); ; start += scanChunk {
+		ids, err := s.rdb.ZRange(ctx, s.statusKey(newsletter.StatusConfirmed), start, start+scanChunk-1).Result()
+		if err != nil {
+			return nil, wrap("count step positions", err)
+		}
+		cmds := make([]*redis.SliceCmd, len(ids))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HMGet(ctx, s.subKey(id), fSequence, fLastStep)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrap("count step positions", err)
+		}
+		for _, c := range cmds {
+			v := c.Val()
+			if len(v) != 2 {
+				continue
+			}
+			seq, _ := v[0].(string)
+			last, _ := v[1].(string)
+			if seq == "" {
+				continue
+			}
+			if out[seq] == nil {
+				out[seq] = map[string]int{}
+			}
+			out[seq][last]++
+		}
+		if len(ids) < scanChunk {
+			return out, nil
+		}
+	}
+}

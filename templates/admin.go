@@ -1,0 +1,122 @@
+package templates
+
+import "time"
+
+// AdminDesk is the data of admin_desk.html: every page of the author's desk
+// once she is signed in. Page picks the page and the matching field holds
+// its data: "overview" (Overview), "compose" (Compose), "subscribers"
+// (Subscribers), "sequences" (Sequences) or "step" (Step).
+type AdminDesk struct {
+	Site   Site
+	Page   string
+	CSRF   string // for every form, and the sign-out button
+	Notice string // one line of good news at the top, e.g. "The letter is scheduled."
+	Error  string // one line of bad news at the top
+
+	Overview    *AdminOverview
+	Compose     *AdminCompose
+	Subscribers *AdminSubscribers
+	Sequences   []AdminSequence
+	Step        *AdminStep
+}
+
+// AdminOverview is the first page after sign-in.
+type AdminOverview struct {
+	Counts    []AdminCount // subscribers by status
+	Days      []AdminDay   // signups per day, oldest first
+	DaysTotal int
+	Zone      string        // time zone of Days and every time shown
+	Upcoming  []AdminLetter // scheduled letters, soonest first
+	Recent    []AdminLetter // letters sending or sent, newest first
+	Bounced   []AdminSubscriber
+	Failed    []AdminLetter // letters with failed sends
+}
+
+// AdminCount is how many subscribers have one status.
+type AdminCount struct {
+	Status string
+	N      int
+}
+
+// AdminDay is the signups of one day; Percent is the height of its bar.
+type AdminDay struct {
+	Date    time.Time
+	N       int
+	Percent int
+}
+
+// AdminLetter is one letter in a list.
+type AdminLetter struct {
+	ID, Subject, Status               string
+	SendAt                            time.Time // in the desk's zone
+	Recipients, Sent, Failed, Skipped int       // Recipients is -1 until the fan-out
+	SkipInSequence                    bool
+}
+
+// AdminCompose is the compose page: the form, a preview and the letters.
+type AdminCompose struct {
+	ID             string // set when editing a scheduled letter
+	Subject        string
+	Markdown       string
+	SendAt         string // datetime-local value, "2006-01-02T15:04"; empty sends now
+	TZ             string // IANA zone SendAt is read in
+	Zones          []string
+	SkipInSequence bool
+	TestTo         string
+	Errors         map[string]string // field -> message
+	Preview        *AdminPreview
+	Letters        []AdminLetter
+}
+
+// AdminPreview is one rendered mail: HTML goes into a sandboxed iframe's
+// srcdoc (as a string, so that it is escaped into the attribute).
+type AdminPreview struct {
+	Subject, To, HTML, Text string
+}
+
+// AdminSubscribers is the subscribers page.
+type AdminSubscribers struct {
+	Q, Status        string
+	Statuses         []string
+	Rows             []AdminSubscriber
+	Total, From, To  int    // the rows shown are From..To (1-based) of Total
+	PrevURL, NextURL string // paging; empty at either end
+	ExportURL        string
+	Import           *AdminImport // the result of an import just made
+}
+
+// AdminSubscriber is one subscriber in a list.
+type AdminSubscriber struct {
+	Email, Name, Status, Sequence string
+	Step                          int
+	CreatedAt                     time.Time
+}
+
+// AdminImport is what an import did.
+type AdminImport struct {
+	Imported, Skipped int
+	Errors            []AdminImportError // the first few
+	More              int                // errors not listed
+}
+
+// AdminImportError is one row that was not imported.
+type AdminImportError struct {
+	Row   int
+	Error string
+}
+
+// AdminSequence is one drip sequence with its steps.
+type AdminSequence struct {
+	ID, Title, Description string
+	NotStarted             int // confirmed, first step not sent yet
+	Steps                  []AdminStep
+}
+
+// AdminStep is one step of a sequence; Preview is set on its own page.
+type AdminStep struct {
+	Sequence, Name, Subject string
+	When                    string // e.g. "1 week after the previous letter, 08:00-11:00"
+	N                       int    // confirmed subscribers whose latest letter this is
+	URL                     string // its preview page
+	Preview                 *AdminPreview
+}
