@@ -88,6 +88,9 @@ func TestEveryPageRenders(t *testing.T) {
 			[]string{`action="/admin/login"`, `method="post"`, `type="password" id="token" name="token"`,
 				`type="hidden" name="csrf" value="csrf-xyz"`, "That token did not match."}},
 	}
+	for name, c := range adminPageCases() {
+		cases[name] = c
+	}
 	if got, want := len(PageNames()), len(cases); got != want {
 		t.Errorf("PageNames() = %v: %d pages, the test covers %d", PageNames(), got, want)
 	}
@@ -224,6 +227,9 @@ func TestInlineScriptHash(t *testing.T) {
 }
 
 func pageData(name string) any {
+	if d, ok := adminPageData(name); ok {
+		return d
+	}
 	switch name {
 	case "confirm":
 		return Confirm{Site: site}

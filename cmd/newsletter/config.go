@@ -42,6 +42,7 @@ var variables = []variable{
 	{"DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) for DKIM"},
 	{"DEFAULT_TZ", "UTC", "time zone for subscribers whose browser sent none"},
 	{"SEND_CONCURRENCY", "4", "sending goroutines per worker, each with one SMTP connection"},
+	{"WORKER_LEASE", "2m", "how long a claimed job is hidden from other workers (Go duration); a killed worker's jobs come back after it"},
 	{"MAIL_RATE", "0", "messages per second across all workers; 0: no limit"},
 	{"SUBJECT_PREFIX", "", "put before every subject, for a neutral lock-screen preview"},
 	{"CRISIS_LINE", "If you are in crisis, call or text 988 in the US, or your local emergency number.", "footer line with crisis resources"},
@@ -62,6 +63,7 @@ type config struct {
 	DefaultTZ                                                                               *time.Location
 	PendingRetention                                                                        time.Duration
 	MailRate                                                                                float64
+	Lease                                                                                   time.Duration
 }
 
 func env(name string) string {
@@ -126,6 +128,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.MailRate, err = strconv.ParseFloat(env("MAIL_RATE"), 64); err != nil || !(c.MailRate >= 0) || math.IsInf(c.MailRate, 0) {
 		return nil, fmt.Errorf("MAIL_RATE: %q is not a number of messages per second, 0 or more (0: no limit)", env("MAIL_RATE"))
+	}
+	if c.Lease, err = time.ParseDuration(env("WORKER_LEASE")); err != nil || c.Lease < time.Second {
+		return nil, fmt.Errorf("WORKER_LEASE: %q is not a duration of a second or more, such as 2m", env("WORKER_LEASE"))
 	}
 	if c.DefaultTZ, err = time.LoadLocation(env("DEFAULT_TZ")); err != nil {
 		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", env("DEFAULT_TZ"))

@@ -6,6 +6,8 @@
 //	newsletter web       the HTTP side alone
 //	newsletter worker    the worker alone (run several to scale out)
 //	newsletter check     validate sequences and templates
+//	newsletter letter    schedule or preview a letter written as a file
+//	newsletter subscribers  export or import the subscriber list as CSV
 //
 // Configuration is environment variables only; see --help.
 package main
@@ -28,7 +30,22 @@ Usage:
   newsletter web       run the HTTP side alone
   newsletter worker    run the sending worker alone (run several to share the load)
   newsletter check     validate sequences and templates; prints file:line: message per problem
+  newsletter letter schedule FILE.md --at TIME
+                       schedule a letter written as a Markdown file with front matter
+                       (subject:, optional skip_in_sequence: true); TIME is RFC 3339,
+                       "2026-12-01 08:00" in DEFAULT_TZ, or now; prints the letter's id
+  newsletter letter preview FILE.md [--out DIR]
+                       write DIR/letter.html and DIR/letter.txt, the mail as a sample
+                       subscriber gets it (needs no Redis)
+  newsletter subscribers export [--status S] > list.csv
+                       every subscriber as CSV: email,name,status,sequence,step,created_at
+  newsletter subscribers import list.csv
+                       import a CSV (email,name,status,sequence) as POST /admin/api/subscribers
+                       does; prints the result as JSON
   newsletter help      show this help (also -h, --help)
+
+The letter and subscribers commands work on the running service's Redis: give them the
+same REDIS_URL and REDIS_PREFIX (they refuse to run without REDIS_URL).
 
 Environment variables (a .env file is never read; export them):
 `
@@ -48,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "check":
 		return check(stdout, stderr)
+	case "letter":
+		return letterCommand(args[1:], stdout, stderr)
+	case "subscribers":
+		return subscribersCommand(args[1:], stdout, stderr)
 	case "serve", "web", "worker":
 	default:
 		fmt.Fprintf(stderr, "newsletter: unknown command %q\n\n", cmd)

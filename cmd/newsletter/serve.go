@@ -65,10 +65,12 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 	clock := newsletter.SystemClock{}
 	links := &newsletter.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock}
 	m := metrics.New(store)
+	composer := &newsletter.Composer{Links: links, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
 	w := &worker.Worker{
 		Store: store, Transport: transport, Sequences: set, DefaultTZ: cfg.DefaultTZ, Clock: clock, Log: log, Metrics: m,
-		Composer:    &newsletter.Composer{Links: links, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix},
+		Composer:    composer,
 		Concurrency: cfg.Concurrency,
+		Lease:       cfg.Lease,
 	}
 	if cfg.MailRate > 0 { // MAIL_RATE: one pace shared through Redis by every worker
 		limiter, err := redisstore.NewMailLimiter(rdb, cfg.RedisPrefix, cfg.MailRate)
@@ -107,7 +109,8 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 	if cmd != "worker" {
 		srv := web.New(web.Config{Service: svc, Store: store, Signer: links.Signer, Metrics: m,
 			Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken, WebhookSecret: cfg.WebhookSecret,
-			TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit, Log: log, Clock: clock})
+			TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit, Log: log, Clock: clock,
+			Composer: composer, TestSender: newsletter.SendOne(transport)})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

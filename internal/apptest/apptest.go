@@ -105,7 +105,8 @@ func Start(t testing.TB, o Options) *App {
 		Clock: a.Clock, Links: a.Links, Log: a.Worker.Log, Wake: a.Worker.Wake}
 	a.Server = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: a.URL}, AdminToken: o.AdminToken, WebhookSecret: "hook-secret",
-		TrustedProxies: o.TrustedProxies, SignupLimit: o.SignupLimit, Clock: a.Clock})
+		TrustedProxies: o.TrustedProxies, SignupLimit: o.SignupLimit, Clock: a.Clock,
+		Composer: a.Worker.Composer, TestSender: newsletter.SendOne(transport)})
 	go a.Server.App().Listener(ln)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

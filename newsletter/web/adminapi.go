@@ -22,6 +22,7 @@ func (s *Server) adminAPIRoutes() {
 	api.Delete("/letters/:id", s.cancelLetter)
 	api.Get("/subscribers", s.listSubscribers)
 	api.Post("/subscribers", s.importSubscribers)
+	s.adminAPIExtraRoutes(api)
 }
 
 // bearer lets through requests with "Authorization: Bearer $ADMIN_TOKEN",
@@ -185,16 +186,20 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
 			"limit": "offset must be 0 or more and limit between 1 and 10000."}})
 	}
-	subs, total, err := s.cfg.Store.Subscribers(c.UserContext(), st, offset, limit)
+	q := c.Query("q")
+	if len(q) > 200 {
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
+			"q": "Search with at most 200 characters."}})
+	}
+	subs, total, err := s.cfg.Store.SearchSubscribers(c.UserContext(), st, q, offset, limit)
 	if err != nil {
 		return err
 	}
 	out := make([]subscriberJSON, 0, len(subs))
 	for _, sub := range subs {
-		out = append(out, subscriberJSON{Email: sub.Email, Name: sub.Name, Status: string(sub.Status),
-			Sequence: sub.Sequence, Step: sub.Step, CreatedAt: sub.CreatedAt.Format(time.RFC3339)})
+		out = append(out, toSubscriberJSON(sub))
 	}
-	return c.JSON(fiber.Map{"subscribers": out, "total": total, "offset": offset})
+	return c.JSON(fiber.Map{"subscribers": out, "total": total, "offset": offset, "limit": limit})
 }
 
 // importSubscribers takes JSON {"subscribers":[...]} or CSV with a header

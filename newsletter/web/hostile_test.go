@@ -36,6 +36,8 @@ type rawRequest struct {
 	// DeclaredLength, when > 0, is sent as Content-Length instead of
 	// len(Body) (a body over the limit is then never written in full).
 	DeclaredLength int
+	// NoLength sends no Content-Length (the Header lines frame the body).
+	NoLength bool
 }
 
 // do sends r on a fresh connection (Connection: close) and reads the answer.
@@ -56,7 +58,7 @@ func (r rawRequest) do(t *testing.T, a *apptest.App) rawResponse {
 	if r.DeclaredLength > 0 {
 		n = r.DeclaredLength
 	}
-	if n > 0 || r.Method == http.MethodPost || r.Method == http.MethodPut {
+	if !r.NoLength && (n > 0 || r.Method == http.MethodPost || r.Method == http.MethodPut) {
 		fmt.Fprintf(&head, "Content-Length: %d\r\n", n)
 	}
 	head.WriteString("\r\n")
@@ -75,6 +77,18 @@ func (r rawRequest) do(t *testing.T, a *apptest.App) rawResponse {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	return rawResponse{Code: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// chunked frames body with chunked transfer coding, in 4 KiB chunks.
+func chunked(body string) []byte {
+	var b bytes.Buffer
+	for len(body) > 0 {
+		n := min(len(body), 4096)
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", n, body[:n])
+		body = body[n:]
+	}
+	b.WriteString("0\r\n\r\n")
+	return b.Bytes()
 }
 
 // badCase is one hostile request and what it must get.
@@ -253,6 +267,13 @@ func TestHostileRequests(t *testing.T) {
 		{name: "application/xml", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: application/xml"}, Body: []byte(`<email>a@example.org</email>`)}, want: 415},
 		{name: "text/plain asking for JSON", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: text/plain", "Accept: application/json"}, Body: []byte(`x`)}, want: 415, jsonBody: true},
 		{name: "invalid Content-Length", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: application/json", "Content-Length: abc"}}, want: 400},
+		{name: "chunked body over 64 KiB", req: rawRequest{Method: "POST", Target: "/subscribe", NoLength: true,
+			Header: []string{"Content-Type: application/json", "Transfer-Encoding: chunked"}, Body: chunked(signupJSON(map[string]string{"name": strconv.Quote(long(70 << 10))}))}, want: 413},
+		{name: "chunked body truncated", req: rawRequest{Method: "POST", Target: "/subscribe", NoLength: true,
+			Header: []string{"Content-Type: application/json", "Transfer-Encoding: chunked"}, Body: []byte("ZZ\r\n{}\r\n0\r\n\r\n")}, want: 400},
+		{name: "Content-Length and chunked", req: rawRequest{Method: "POST", Target: "/subscribe", NoLength: true,
+			Header: []string{"Content-Type: application/json", "Content-Length: 4", "Transfer-Encoding: chunked"}, Body: chunked(`{"email":"a@example.org"}`)}, want: 0},
+		{name: "NUL in Content-Type", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: \x00application/json"}, Body: []byte(`{"email":"a@example.org","consent":true}`)}, want: 415},
 		{name: "PUT /subscribe", req: jsonReq("PUT", "/subscribe", `{}`), want: 405},
 		{name: "GET /subscribe", req: rawRequest{Method: "GET", Target: "/subscribe"}, want: 405},
 		{name: "DELETE /", req: rawRequest{Method: "DELETE", Target: "/"}, want: 405},

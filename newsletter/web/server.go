@@ -40,6 +40,7 @@ type Store interface {
 	SubscriberByEmail(ctx context.Context, email string) (*newsletter.Subscriber, error)
 	Hit(ctx context.Context, key string, at time.Time, window time.Duration) (int64, time.Time, error)
 	newsletter.Letters
+	adminStore
 }
 
 // Config wires a Server.
@@ -55,6 +56,12 @@ type Config struct {
 	SignupLimit    int // per client IP per hour; 0 turns the limit off
 	Log            *slog.Logger
 	Clock          newsletter.Clock
+	// Composer renders previews on the author's desk: the same layout,
+	// footer and headers as the worker's mail. Previews are off when nil.
+	Composer *newsletter.Composer
+	// TestSender sends one test mail at once through the mail transport
+	// (see newsletter.SendOne). Test mail is off when nil.
+	TestSender func(ctx context.Context, m *newsletter.Message) error
 }
 
 // Server is the HTTP side.

@@ -14,8 +14,15 @@
 -- ARGV[5] step name ("" when not a drip step), ARGV[6] now (ms),
 -- ARGV[7] letter counter to increase ("" for none).
 --
+-- The job is queued again at ARGV[4] only while the subscriber is still
+-- confirmed: one who left (or was erased) while the mail was in flight gets
+-- no further work. A ledger key already present (the same mail recorded
+-- twice, e.g. by two workers after a lost lease) neither moves the
+-- subscriber's progress nor counts the letter again.
+--
 -- Returns 1 when the ledger entry is new, 0 otherwise.
-local alive = redis.call('EXISTS', KEYS[1]) == 1
+local status = redis.call('HGET', KEYS[1], 's')
+local alive = status ~= false
 local fresh = 0
 if ARGV[1] ~= '' and alive then
   fresh = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
@@ -24,13 +31,14 @@ if ARGV[1] ~= '' and alive then
     redis.call('HSET', KEYS[1], 'l', ARGV[5], 'ls', ARGV[6])
   end
 end
-if ARGV[4] ~= '' and alive then
+if ARGV[4] ~= '' and status == 'confirmed' then
   redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 else
   redis.call('ZREM', KEYS[3], ARGV[3])
 end
 redis.call('HDEL', KEYS[4], ARGV[3])
-if ARGV[7] ~= '' then
+local duplicate = ARGV[1] ~= '' and alive and fresh == 0
+if ARGV[7] ~= '' and not duplicate then
   redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
   local v = redis.call('HMGET', KEYS[5], 'rc', 'sent', 'failed', 'skipped', 'st')
   local rc = tonumber(v[1] or '-1')

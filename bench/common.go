@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/redisstore"
+)
+
+// secretKey is the SECRET_KEY of every service the benchmark runs.
+const secretKey = "bench-secret-key-0123456789abcdef0123456789abcdef"
+
+// redisClient opens db on the benchmark's Redis.
+func redisClient(addr string, db, pool int) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: addr, DB: db, PoolSize: pool})
+}
+
+func redisURL(addr string, db int) string { return fmt.Sprintf("redis://%s/%d", addr, db) }
+
+// newPrefix is a key prefix of its own for one scenario.
+func newPrefix(what string) string { return "bench:" + what + ":" + testkit.RandomHex(4) + ":" }
+
+// cleanups are run at the end, and on an interrupt.
+var cleanups struct {
+	sync.Mutex
+	fns []func()
+}
+
+func atCleanup(f func()) {
+	cleanups.Lock()
+	cleanups.fns = append(cleanups.fns, f)
+	cleanups.Unlock()
+}
+
+func runCleanups() {
+	cleanups.Lock()
+	fns := cleanups.fns
+	cleanups.fns = nil
+	cleanups.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// deletePrefix unlinks every key under prefix, in batches, and returns
+// how many it removed.
+func deletePrefix(rdb *redis.Client, prefix string) int {
+	ctx := context.Background()
+	n := 0
+	var cursor uint64
+	for {
+		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 10000).Result()
+		if err != nil {
+			logf("cleanup %s: %v", prefix, err)
+			return n
+		}
+		if len(keys) > 0 {
+			rdb.Unlink(ctx, keys...)
+			n += len(keys)
+		}
+		if cursor = next; cursor == 0 {
+			return n
+		}
+	}
+}
+
+// usedMemory is INFO memory's used_memory.
+func usedMemory(rdb *redis.Client) int64 {
+	s, err := rdb.Info(context.Background(), "memory").Result()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// names give the loaded subscribers lifelike sizes.
+var (
+	firstNames = []string{"Anna", "Ben", "Chiara", "Dmitri", "Eleanor", "Farid", "Grace", "Hiroshi", "Ines", "Jonas", "", "", ""}
+	lastNames  = []string{"meyer", "okafor", "rossi", "nguyen", "schmidt", "garcia", "kowalski", "smith"}
+	zones      = []string{"", "", "", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Australia/Sydney"}
+)
+
+// loadSpec describes subscribers written through the store's own code
+// (Store.CreateSubscriber, script create.lua), so they have exactly the
+// layout the service writes.
+type subLoad struct {
+	Tag      string // makes addresses unique
+	From, To int    // subscriber numbers [From, To)
+	Sequence string // "" joins none (no drip job)
+	At       func(i int) time.Time
+	FirstDue func(i int) time.Time // drip job due time when Sequence is set
+	Workers  int
+}
+
+// loadSubscribers creates confirmed subscribers in parallel and returns
+// their ids in order.
+func loadSubscribers(ctx context.Context, st *redisstore.Store, l subLoad) ([]string, error) {
+	if l.Workers == 0 {
+		l.Workers = 32
+	}
+	ids := make([]string, l.To-l.From)
+	var next atomic.Int64
+	next.Store(int64(l.From))
+	var wg sync.WaitGroup
+	var firstErr error
+	var once sync.Once
+	for w := 0; w < l.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= l.To {
+					return
+				}
+				r := rand.New(rand.NewPCG(uint64(i), 7))
+				first := firstNames[r.IntN(len(firstNames))]
+				email := fmt.Sprintf("%s.%s%d@%s.example.org", strings.ToLower(orDefault(first, "reader")), lastNames[r.IntN(len(lastNames))], i, l.Tag)
+				at := l.At(i)
+				n := newsletter.NewSubscriber{
+					Email: email, Name: first, Sequence: l.Sequence, TZ: zones[r.IntN(len(zones))],
+					Status: newsletter.StatusConfirmed, At: at,
+					Consent: newsletter.Consent{Text: "Consent given before import", Version: "import", Source: "import", GivenAt: at},
+				}
+				var due time.Time
+				if l.FirstDue != nil {
+					due = l.FirstDue(i)
+				}
+				id, _, err := st.CreateSubscriber(ctx, n, due)
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				ids[i-l.From] = id
+			}
+		}()
+	}
+	wg.Wait()
+	return ids, firstErr
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// logf prints progress to stderr.
+func logf(format string, args ...any) {
+	fmt.Fprintf(stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}

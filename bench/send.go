@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/token"
+	"github.com/satina/newsletter/sequences"
+)
+
+// service is a newsletter.Service on prefix, in this process, for imports
+// and letters.
+func (e *env) service(st *redisstore.Store) (*newsletter.Service, error) {
+	set, err := sequences.Load(sequences.Builtin)
+	if err != nil {
+		return nil, err
+	}
+	clock := newsletter.SystemClock{}
+	return &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
+		Links: &newsletter.Links{BaseURL: "http://127.0.0.1", Signer: token.NewSigner([]byte(secretKey)), Clock: clock}}, nil
+}
+
+// importConfirmed imports n confirmed subscribers who join no sequence
+// through Service.Import (the path of POST /admin/api/subscribers), in
+// parallel batches.
+func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n int) error {
+	const batch, workers = 500, 8
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				from := int(next.Add(batch)) - batch
+				if from >= n {
+					return
+				}
+				rows := make([]newsletter.ImportRow, 0, batch)
+				for i := from; i < min(from+batch, n); i++ {
+					rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("reader%d@%s.example.org", i, tag),
+						Name: firstNames[i%len(firstNames)], Status: "confirmed"})
+				}
+				res, err := svc.Import(ctx, rows, from+1)
+				if err == nil && len(res.Errors) > 0 {
+					err = fmt.Errorf("import: %v", res.Errors[0])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// benchSend: one letter to N imported subscribers, sent by `newsletter
+// worker` into the discard sink, against a plain go-mail loop with the
+// same number of connections into the same sink.
+func benchSend(e *env) error {
+	ctx := context.Background()
+	n := e.opt.sendN
+	rdb := redisClient(e.opt.redis, e.opt.db, 16)
+	atCleanup(func() { rdb.Close() })
+	prefix := newPrefix("send")
+	atCleanup(func() { deletePrefix(rdb, prefix) })
+	st := redisstore.New(rdb, prefix)
+	svc, err := e.service(st)
+	if err != nil {
+		return err
+	}
+	t := time.Now()
+	if err := importConfirmed(ctx, svc, "send"+prefix[len(prefix)-9:len(prefix)-1], n); err != nil {
+		return err
+	}
+	logf("imported %d confirmed subscribers in %v", n, time.Since(t).Round(time.Millisecond))
+
+	// The reference sends the same mail, rendered once by the same code.
+	sample, err := (&newsletter.Composer{Links: svc.Links, PostalAddress: "1 Bench Street, Benchville",
+		CrisisLine: "If you are in crisis, call or text 988 in the US, or your local emergency number."}).
+		Letter(&newsletter.Subscriber{ID: "0123456789abcdef", Email: "reader@example.org", Name: "Anna", Status: newsletter.StatusConfirmed},
+			&newsletter.Letter{ID: "fedcba9876543210", Subject: "On rest", Markdown: testkit.SampleLetter})
+	if err != nil {
+		return err
+	}
+
+	worker, _, err := e.startOurs("worker", prefix, map[string]string{"SMTP_URL": e.sink.URL()})
+	if err != nil {
+		return err
+	}
+	defer worker.stop(25 * time.Second)
+
+	var oursRates, refRates []float64
+	var oursTime, refTime time.Duration
+	var oursCPU time.Duration
+	for r := 0; r < e.opt.sendRounds; r++ {
+		// Ours: a letter due now; the idle worker finds it at its next poll.
+		base := e.sink.Accepted()
+		cpu0 := worker.cpuTime()
+		sendAt := time.Now()
+		id, err := svc.ScheduleLetter(ctx, newsletter.LetterDraft{Subject: fmt.Sprintf("On rest (%d)", r+1), Markdown: testkit.SampleLetter, SendAt: sendAt})
+		if err != nil {
+			return err
+		}
+		if err := waitAccepted(e.sink, base+int64(n), 5*time.Minute); err != nil {
+			return fmt.Errorf("ours: %w; log %s", err, worker.log)
+		}
+		d := time.Since(sendAt)
+		oursCPU += worker.cpuTime() - cpu0
+		oursTime += d
+		oursRates = append(oursRates, float64(n)/d.Seconds())
+		l, err := waitLetterSent(ctx, st, id, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		logf("round %d ours: %d mails in %v = %.0f/s (letter %s: sent %d failed %d skipped %d)",
+			r+1, n, d.Round(time.Millisecond), float64(n)/d.Seconds(), l.Status, l.Sent, l.Failed, l.Skipped)
+
+		// Reference: go-mail, e.opt.sendConc connections, the same mail.
+		base = e.sink.Accepted()
+		t0 := time.Now()
+		if err := goMailLoop(e.sink.Addr, e.opt.sendConc, n, sample); err != nil {
+			return fmt.Errorf("reference: %w", err)
+		}
+		if err := waitAccepted(e.sink, base+int64(n), time.Minute); err != nil {
+			return fmt.Errorf("reference: %w", err)
+		}
+		rd := time.Since(t0)
+		refTime += rd
+		refRates = append(refRates, float64(n)/rd.Seconds())
+		logf("round %d ref:  %d mails in %v = %.0f/s", r+1, n, rd.Round(time.Millisecond), float64(n)/rd.Seconds())
+	}
+	rss, err := worker.peakRSS()
+	if err != nil {
+		return err
+	}
+	total := float64(n * e.opt.sendRounds)
+	ours, ref := total/oursTime.Seconds(), total/refTime.Seconds()
+	ratio := ours / ref
+	e.rep.add(row{"send", fmt.Sprintf("letter to %d subscribers, %d connections", n, e.opt.sendConc),
+		fmt.Sprintf("%.0f mail/s", ours), fmt.Sprintf("%.0f mail/s", ref), fmt.Sprintf("%.2f×", ratio), "≥ 0.60×", verdict(ratio >= 0.6)})
+	e.rep.add(row{"send", "worker peak RSS (VmHWM)", fmt.Sprintf("%.1f MB", float64(rss)/1e6), "", "", "≤ 100 MB", verdict(rss <= 100e6)})
+	e.rep.add(row{"send", "worker CPU per mail", us(oursCPU / time.Duration(n*e.opt.sendRounds)), "", "", "", ""})
+	if len(oursRates) > 1 {
+		e.rep.note(fmt.Sprintf("send rounds, mail/s: ours %.0f, reference %.0f", oursRates, refRates))
+	}
+	return nil
+}
+
+// waitAccepted waits until the sink has accepted want messages in all.
+func waitAccepted(k *sink, want int64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for k.Accepted() < want {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the sink reached %d of %d accepted messages within %v", k.Accepted(), want, timeout)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+func waitLetterSent(ctx context.Context, st *redisstore.Store, id string, timeout time.Duration) (*newsletter.Letter, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		l, err := st.Letter(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if l.Status == newsletter.LetterSent || time.Now().After(deadline) {
+			return l, nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// goMailLoop sends n copies of m (one per address) over conns go-mail
+// connections: the plain loop a sending service cannot beat.
+func goMailLoop(addr string, conns, n int, m *newsletter.Message) error {
+	host, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for c := 0; c < conns; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client, err := gomail.NewClient(host, gomail.WithPort(port), gomail.WithTLSPolicy(gomail.NoTLS),
+				gomail.WithoutNoop(), gomail.WithTimeout(30*time.Second))
+			if err != nil {
+				errs <- err
+				return
+			}
+			conn, err := client.DialToSMTPClientWithContext(context.Background())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer client.CloseWithSMTPClient(conn)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+				if err := msg.From("Satina <letters@example.org>"); err != nil {
+					errs <- err
+					return
+				}
+				if err := msg.To(fmt.Sprintf("reader%d@ref.example.org", i)); err != nil {
+					errs <- err
+					return
+				}
+				msg.Subject(m.Subject)
+				for k, v := range m.Headers {
+					msg.SetGenHeader(gomail.Header(k), v)
+				}
+				msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+				msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+				if err := client.SendWithSMTPClient(conn, msg); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}

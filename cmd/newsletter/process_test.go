@@ -1,0 +1,470 @@
+package main
+
+// Tests of the built binary as an operator runs it: `newsletter serve` as a
+// subprocess killed with SIGKILL mid-sequence and restarted, `newsletter
+// check` and `newsletter --help`. The binary is built once per test run.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/satina/newsletter/internal/smtptest"
+	"github.com/satina/newsletter/internal/testkit"
+)
+
+var (
+	binDir    string
+	buildOnce sync.Once
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "newsletter-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newsletterBinary builds this command once (go build) and returns its path.
+func newsletterBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(binDir, "newsletter")
+	buildOnce.Do(func() {
+		goTool, err := exec.LookPath("go") // go test puts its own go first in PATH
+		if err != nil {
+			buildErr = err
+			return
+		}
+		out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return bin
+}
+
+// processEnv is a clean environment: nothing of the caller's newsletter
+// settings leaks in.
+func processEnv(vars map[string]string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// runBinary runs the binary to completion and returns its exit code and output.
+func runBinary(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(newsletterBinary(t), args...)
+	cmd.Env = processEnv(vars)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errb.String()
+}
+
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// --- newsletter check and --help ------------------------------------------
+
+func TestCheckReportsFileLineMessages(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"broken/01-a.md": "---\nsubject: A\nafter: 3 days\n---\nbody\n",
+		"broken/02-b.md": "---\nafter: 1d\ncolour: blue\n---\nHi {{ .Nickname }}\n",
+		"broken/03-c.md": "---\nsubject: C\nafter: 1d\nwindow: \"25:00-26:00\"\n---\nok\n",
+	})
+	code, stdout, stderr := runBinary(t, map[string]string{"SEQUENCES_DIR": dir, "DEFAULT_SEQUENCE": "broken"}, "check")
+	if code == 0 {
+		t.Fatalf("check of a broken folder exited 0; stdout %q stderr %q", stdout, stderr)
+	}
+	if strings.Contains(stdout, "ok") {
+		t.Errorf("check of a broken folder printed %q", stdout)
+	}
+	lineRE := regexp.MustCompile(`^(.+):(\d+): (.+)$`)
+	got := map[string]string{} // "file:line" -> message
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		m := lineRE.FindStringSubmatch(l)
+		if m == nil {
+			if !regexp.MustCompile(`^\d+ problem\(s\)$`).MatchString(l) {
+				t.Errorf("line not in file:line: message form: %q", l)
+			}
+			continue
+		}
+		if !strings.HasPrefix(m[1], dir) {
+			t.Errorf("problem names %q, not a file under %s", m[1], dir)
+		}
+		got[strings.TrimPrefix(m[1], dir+string(filepath.Separator))+":"+m[2]] = m[3]
+	}
+	for where, words := range map[string][]string{
+		"broken/01-a.md:3": {"after", "3 days"},
+		"broken/02-b.md:1": {"subject"},
+		"broken/02-b.md:3": {"colour"},
+		"broken/02-b.md:5": {"Nickname"},
+		"broken/03-c.md:4": {"window", "25:00"},
+	} {
+		msg, ok := got[filepath.FromSlash(where)]
+		if !ok {
+			t.Errorf("no problem reported at %s; got %v", where, got)
+			continue
+		}
+		for _, w := range words {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q does not mention %q", where, msg, w)
+			}
+		}
+	}
+}
+
+func TestCheckPassesTheBuiltInSet(t *testing.T) {
+	code, stdout, stderr := runBinary(t, nil, "check")
+	if code != 0 || !strings.HasPrefix(stdout, "ok") || !strings.Contains(stdout, "guide") {
+		t.Errorf("check of the built-in set: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// A custom folder that is valid passes too.
+	dir := t.TempDir()
+	writeFiles(t, dir, killSequence())
+	code, stdout, stderr = runBinary(t, map[string]string{"SEQUENCES_DIR": dir, "DEFAULT_SEQUENCE": "drip"}, "check")
+	if code != 0 {
+		t.Errorf("check of a valid folder: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// contractVariables are the variables of the outside contract (CONTRACT.md).
+var contractVariables = []string{"ADDR", "BASE_URL", "REDIS_URL", "SMTP_URL", "OUTBOX_DIR", "MAIL_FROM",
+	"POSTAL_ADDRESS", "ADMIN_TOKEN", "SECRET_KEY", "SEQUENCES_DIR", "DEFAULT_SEQUENCE", "TRUSTED_PROXIES",
+	"SIGNUP_LIMIT", "DKIM_SELECTOR", "DKIM_KEY_FILE"}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	want := append([]string(nil), contractVariables...)
+	// When the contract itself is at hand (the project's shared folder),
+	// every variable in its table is checked too.
+	if b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "CONTRACT.md")); err == nil {
+		for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \\|").FindAllStringSubmatch(string(b), -1) {
+			want = append(want, m[1])
+			if m[2] != "" {
+				want = append(want, m[2])
+			}
+		}
+	}
+	want = append(want, "WORKER_LEASE", "SEND_CONCURRENCY")
+	for _, arg := range []string{"--help", "-h", "help"} {
+		code, stdout, _ := runBinary(t, nil, arg)
+		if code != 0 {
+			t.Errorf("newsletter %s exited %d", arg, code)
+		}
+		for _, v := range want {
+			if !regexp.MustCompile(`(?m)^\s+` + v + `\s`).MatchString(stdout) {
+				t.Errorf("newsletter %s does not list %s", arg, v)
+			}
+		}
+		for _, c := range []string{"serve", "web", "worker", "check"} {
+			if !regexp.MustCompile(`newsletter \[?` + c + `\b`).MatchString(stdout) {
+				t.Errorf("newsletter %s does not list the command %q", arg, c)
+			}
+		}
+	}
+	if code, _, stderr := runBinary(t, nil, "no-such-command"); code == 0 || !strings.Contains(stderr, "no-such-command") {
+		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runBinary(t, map[string]string{"WORKER_LEASE": "soon"}, "serve"); code == 0 || !strings.Contains(stderr, "WORKER_LEASE") {
+		t.Errorf("bad WORKER_LEASE: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// --- kill -9 ---------------------------------------------------------------
+
+const killSteps = 6
+
+// killSequence is a sequence of six steps a second or two apart.
+func killSequence() map[string]string {
+	files := map[string]string{}
+	for i := 1; i <= killSteps; i++ {
+		after := []string{"0s", "1s", "2s", "1s", "2s", "1s"}[i-1]
+		files[fmt.Sprintf("drip/%02d-step.md", i)] = fmt.Sprintf(
+			"---\nsubject: Step %d\nafter: %s\n---\nHello, this is step %d.\n\nLeave: {{ .UnsubscribeURL }}\n", i, after, i)
+	}
+	return files
+}
+
+// service is `newsletter serve` running as a subprocess.
+type service struct {
+	t    *testing.T
+	bin  string
+	env  []string
+	base string
+	log  *os.File
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (s *service) start() {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, "serve")
+	cmd.Env, cmd.Stdout, cmd.Stderr = s.env, s.log, s.log
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(s.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-s.done:
+			s.t.Fatalf("newsletter serve exited at start; log:\n%s", s.logText())
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("newsletter serve not healthy after 20s; log:\n%s", s.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *service) kill() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		s.t.Fatal(err)
+	}
+	<-s.done
+}
+
+func (s *service) stop() {
+	s.t.Helper()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.kill()
+		s.t.Errorf("newsletter serve did not stop within 30s of SIGTERM")
+	}
+}
+
+func (s *service) logText() string {
+	b, _ := os.ReadFile(s.log.Name())
+	return string(b)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestKillDashNineLosesNothing runs `newsletter serve` as a subprocess
+// against the real Redis and a real SMTP server, signs up and confirms 30
+// readers over HTTP, and kills the process with SIGKILL at random moments
+// while their six-step sequences run, restarting it each time. In the end
+// every reader has every step (nothing lost) and the duplicates are at
+// most the messages that can be in flight at the kills.
+func TestKillDashNineLosesNothing(t *testing.T) {
+	const readers, kills, concurrency, lease = 30, 3, 4, 3 * time.Second
+	bin := newsletterBinary(t)
+	rdb, prefix := testkit.Redis(t)
+	smtp := smtptest.Start(t)
+	seqDir := t.TempDir()
+	writeFiles(t, seqDir, killSequence())
+	addr := freeAddr(t)
+	base := "http://" + addr
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	s := &service{t: t, bin: bin, base: base, log: logFile, env: processEnv(map[string]string{
+		"REDIS_URL": "redis://" + testkit.RedisAddr() + "/0", "REDIS_PREFIX": prefix,
+		"SMTP_URL": smtp.URL(), "SEQUENCES_DIR": seqDir, "DEFAULT_SEQUENCE": "drip",
+		"ADDR": addr, "BASE_URL": base, "SIGNUP_LIMIT": "0", "ADMIN_TOKEN": "admin-secret",
+		"SECRET_KEY": strings.Repeat("5e", 32), "POSTAL_ADDRESS": "1 Test Street, Testville",
+		"MAIL_FROM": "Satina <letters@example.org>", "SEND_CONCURRENCY": fmt.Sprint(concurrency),
+		"WORKER_LEASE": lease.String(), "LOG_FORMAT": "text",
+	})}
+	s.start()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			s.kill()
+		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", s.logText())
+		}
+	})
+
+	// Sign up and confirm over HTTP, with the link from the mail.
+	emails := make([]string, readers)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("reader%02d@example.org", i)
+		body, _ := json.Marshal(map[string]any{"email": emails[i], "consent": true, "name": fmt.Sprint("Reader ", i)})
+		res, err := http.Post(base+"/subscribe", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusAccepted {
+			t.Fatalf("signup %s: status %d", emails[i], res.StatusCode)
+		}
+	}
+	smtp.Wait(t, readers, 20*time.Second)
+	linkRE := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/[A-Za-z0-9_.-]+`)
+	links := map[string]string{}
+	for _, m := range smtp.Messages() {
+		if l := linkRE.FindString(strings.ReplaceAll(string(m.Data), "=\r\n", "")); l != "" {
+			links[strings.ToLower(m.To)] = l
+		}
+	}
+	if len(links) != readers {
+		t.Fatalf("confirmation links for %d of %d readers", len(links), readers)
+	}
+	confirmed := time.Now()
+	for _, e := range emails {
+		res, err := http.Post(links[e], "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("confirm %s: status %d", e, res.StatusCode)
+		}
+	}
+
+	// Kill at random moments while the sequences run, restarting each time.
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 9))
+	var killedAt []string
+	for range kills {
+		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+		before := len(smtp.Messages())
+		s.kill()
+		killedAt = append(killedAt, fmt.Sprintf("%.1fs (%d mails)", time.Since(confirmed).Seconds(), before))
+		s.start()
+	}
+	t.Logf("seed %d; killed at %v after the confirmations", seed, killedAt)
+
+	// Wait until every reader has every step and nothing is queued or leased.
+	stepsDone := func() int {
+		got := map[string]bool{}
+		for _, m := range smtp.Messages() {
+			if strings.HasPrefix(m.Subject(), "Step ") {
+				got[strings.ToLower(m.To)+"|"+m.Subject()] = true
+			}
+		}
+		return len(got)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for stepsDone() < readers*killSteps || rdb.ZCard(t.Context(), prefix+"queue").Val() > 0 {
+		if time.Now().After(deadline) {
+			t.Errorf("after 60s: %d of %d steps delivered, %d jobs queued", stepsDone(), readers*killSteps,
+				rdb.ZCard(t.Context(), prefix+"queue").Val())
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	elapsed := time.Since(confirmed)
+
+	// Progress as the admin API shows it: every reader at step 6.
+	req, _ := http.NewRequest("GET", base+"/admin/api/subscribers?status=confirmed", nil)
+	req.Header.Set("Authorization", "Bearer admin-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var list struct {
+		Subscribers []struct {
+			Email string
+			Step  int
+		}
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("admin API: %v in %s", err, b)
+	}
+	steps := map[string]int{}
+	for _, sub := range list.Subscribers {
+		steps[sub.Email] = sub.Step
+	}
+	s.stop()
+
+	count := map[string]int{}
+	for _, m := range smtp.Messages() {
+		count[strings.ToLower(m.To)+" | "+m.Subject()]++
+	}
+	lost, dups := 0, 0
+	for _, e := range emails {
+		for i := 1; i <= killSteps; i++ {
+			if count[fmt.Sprintf("%s | Step %d", e, i)] == 0 {
+				lost++
+				t.Errorf("lost: %s never got Step %d", e, i)
+			}
+		}
+		if steps[e] != killSteps {
+			t.Errorf("admin API: %s at step %d, want %d", e, steps[e], killSteps)
+		}
+	}
+	for k, n := range count {
+		if n > 1 {
+			dups += n - 1
+			t.Logf("duplicate: %s ×%d", k, n)
+		}
+	}
+	t.Logf("kill -9: %d readers × %d steps = %d mails, %d kills, lost %d, duplicates %d (allowed ≤ %d = kills × SEND_CONCURRENCY); done %.1fs after confirming",
+		readers, killSteps, readers*killSteps, kills, lost, dups, kills*concurrency, elapsed.Seconds())
+	if lost != 0 {
+		t.Errorf("%d mails lost", lost)
+	}
+	if dups > kills*concurrency {
+		t.Errorf("%d duplicates, more than the %d that can be in flight at %d kills", dups, kills*concurrency, kills)
+	}
+}

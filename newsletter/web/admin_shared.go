@@ -1,0 +1,253 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/sequences"
+	"github.com/satina/newsletter/templates"
+)
+
+// adminStore is what the author's desk and the admin API read beyond the
+// rest of the web side (redisstore/admin.go).
+type adminStore interface {
+	// SearchSubscribers lists subscribers with status (all when empty)
+	// whose address or name contains q, newest first; total counts matches.
+	SearchSubscribers(ctx context.Context, status newsletter.Status, q string, offset, limit int) ([]*newsletter.Subscriber, int, error)
+	// CountCreated counts subscribers created between successive bounds.
+	CountCreated(ctx context.Context, bounds []time.Time) ([]int, error)
+	// CountStatuses counts the subscribers in each status.
+	CountStatuses(ctx context.Context) (map[newsletter.Status]int, error)
+	// StepPositions counts confirmed subscribers by sequence and last step sent.
+	StepPositions(ctx context.Context) (map[string]map[string]int, error)
+}
+
+// zones are the time zones the compose form offers, besides the server's
+// own and the one last used.
+var zones = []string{
+	"UTC",
+	"Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Amsterdam",
+	"Europe/Brussels", "Europe/Zurich", "Europe/Vienna", "Europe/Rome", "Europe/Madrid", "Europe/Stockholm",
+	"Europe/Oslo", "Europe/Copenhagen", "Europe/Helsinki", "Europe/Warsaw", "Europe/Prague", "Europe/Athens",
+	"Europe/Istanbul", "Europe/Kyiv", "Africa/Johannesburg", "Asia/Jerusalem", "Asia/Dubai", "Asia/Kolkata",
+	"Asia/Singapore", "Asia/Hong_Kong", "Asia/Tokyo", "Australia/Perth", "Australia/Adelaide",
+	"Australia/Brisbane", "Australia/Sydney", "Australia/Melbourne", "Pacific/Auckland",
+	"America/St_Johns", "America/Halifax", "America/New_York", "America/Toronto", "America/Chicago",
+	"America/Mexico_City", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Vancouver",
+	"America/Anchorage", "Pacific/Honolulu", "America/Sao_Paulo", "America/Buenos_Aires", "America/Bogota",
+}
+
+// defaultZone is the server's time zone for subscribers (DEFAULT_TZ).
+func (s *Server) defaultZone() *time.Location {
+	if s.cfg.Service != nil && s.cfg.Service.DefaultTZ != nil && s.cfg.Service.DefaultTZ.String() != "Local" {
+		return s.cfg.Service.DefaultTZ
+	}
+	return time.UTC
+}
+
+// deskZone is the zone the desk shows times in: the one the author last
+// scheduled a letter in, or the server's.
+func (s *Server) deskZone(c *fiber.Ctx) *time.Location {
+	if tz := newsletter.ValidTZ(c.Cookies(tzCookie)); tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return s.defaultZone()
+}
+
+// zoneChoices lists the zones of the compose form with current among them.
+func (s *Server) zoneChoices(current string) []string {
+	out := append([]string(nil), zones...)
+	for _, z := range []string{s.defaultZone().String(), current} {
+		found := false
+		for _, have := range out {
+			found = found || have == z
+		}
+		if !found && z != "" {
+			out = append([]string{z}, out...)
+		}
+	}
+	return out
+}
+
+func deskLetter(l *newsletter.Letter, loc *time.Location) templates.AdminLetter {
+	return templates.AdminLetter{ID: l.ID, Subject: l.Subject, Status: string(l.Status), SendAt: l.SendAt.In(loc),
+		Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped, SkipInSequence: l.SkipInSequence}
+}
+
+func deskSubscriber(sub *newsletter.Subscriber, loc *time.Location) templates.AdminSubscriber {
+	return templates.AdminSubscriber{Email: sub.Email, Name: sub.Name, Status: string(sub.Status),
+		Sequence: sub.Sequence, Step: sub.Step, CreatedAt: sub.CreatedAt.In(loc)}
+}
+
+func deskPreview(m *newsletter.Message) *templates.AdminPreview {
+	to := m.To
+	if m.ToName != "" {
+		to = m.ToName + " <" + m.To + ">"
+	}
+	return &templates.AdminPreview{Subject: m.Subject, To: to, HTML: m.HTML, Text: m.Text}
+}
+
+// composer is the mail composer of previews, or a 503 when none is wired.
+func (s *Server) composer() (*newsletter.Composer, error) {
+	if s.cfg.Composer == nil {
+		return nil, fiber.NewError(fiber.StatusServiceUnavailable, "Previews are not set up on this server.")
+	}
+	return s.cfg.Composer, nil
+}
+
+// stepInfo is one step of a sequence with the confirmed subscribers whose
+// latest letter it is.
+type stepInfo struct {
+	Step        *sequences.Step
+	Subscribers int
+}
+
+// sequenceInfo is one sequence as the desk and the API show it.
+type sequenceInfo struct {
+	Seq        *sequences.Sequence
+	NotStarted int // confirmed, no step sent yet
+	Steps      []stepInfo
+}
+
+// sequenceInfos lists every sequence with its step counts.
+func (s *Server) sequenceInfos(ctx context.Context) ([]sequenceInfo, error) {
+	set := s.cfg.Service.Sequences
+	pos, err := s.cfg.Store.StepPositions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []sequenceInfo
+	for _, id := range set.IDs() {
+		seq, _ := set.Get(id)
+		info := sequenceInfo{Seq: seq, NotStarted: pos[id][""]}
+		for _, st := range seq.Steps {
+			info.Steps = append(info.Steps, stepInfo{Step: st, Subscribers: pos[id][st.Name]})
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// findStep returns the step name of sequence id, or a 404.
+func (s *Server) findStep(id, name string) (*sequences.Step, error) {
+	if seq, ok := s.cfg.Service.Sequences.Get(id); ok {
+		if i := seq.Index(name); i >= 0 {
+			return seq.Steps[i], nil
+		}
+	}
+	return nil, fiber.NewError(fiber.StatusNotFound, "There is no such step.")
+}
+
+// formatAfter writes a step's wait as the sequence files do: "0s", "3d",
+// "1w", "90m".
+func formatAfter(d time.Duration) string {
+	const day, week = 24 * time.Hour, 7 * 24 * time.Hour
+	switch {
+	case d == 0:
+		return "0s"
+	case d%week == 0:
+		return fmt.Sprintf("%dw", d/week)
+	case d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	return s
+}
+
+// stepWhen says in words when a step goes out.
+func stepWhen(i int, st *sequences.Step) string {
+	var w string
+	const day, week = 24 * time.Hour, 7 * 24 * time.Hour
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch d := st.After; {
+	case d == 0 && i == 0:
+		w = "As soon as they confirm"
+	case d == 0:
+		w = "Right after the previous letter"
+	case d%week == 0:
+		w = plural(int64(d/week), "week")
+	case d%day == 0:
+		w = plural(int64(d/day), "day")
+	case d%time.Hour == 0:
+		w = plural(int64(d/time.Hour), "hour")
+	default:
+		w = formatAfter(d)
+	}
+	switch {
+	case st.After == 0:
+	case i == 0:
+		w += " after they confirm"
+	default:
+		w += " after the previous letter"
+	}
+	local := false
+	if st.Window != nil {
+		w += ", between " + strings.Replace(st.Window.String(), "-", " and ", 1)
+		local = true
+	}
+	if d := st.Days.String(); d != "every day" {
+		w += ", on " + strings.ReplaceAll(d, ",", ", ")
+		local = true
+	}
+	if local {
+		w += " in the reader's time zone"
+	}
+	return w
+}
+
+// exportCSV writes the subscribers with status whose address or name
+// holds q as CSV: email,name,status,sequence,step,created_at. Without q it
+// is the export of the CLI (Service.ExportCSV, oldest first).
+func (s *Server) exportCSV(c *fiber.Ctx, status newsletter.Status, q string) error {
+	var buf bytes.Buffer
+	if q == "" {
+		if _, err := s.cfg.Service.ExportCSV(c.UserContext(), &buf, status); err != nil {
+			return err
+		}
+	} else {
+		w := csv.NewWriter(&buf)
+		_ = w.Write(newsletter.ExportCSVHeader)
+		const page = 1000
+		for offset := 0; ; offset += page {
+			subs, total, err := s.cfg.Store.SearchSubscribers(c.UserContext(), status, q, offset, page)
+			if err != nil {
+				return err
+			}
+			for _, sub := range subs {
+				_ = w.Write([]string{sub.Email, sub.Name, string(sub.Status), sub.Sequence,
+					strconv.Itoa(sub.Step), sub.CreatedAt.UTC().Format(time.RFC3339)})
+			}
+			if offset+page >= total || len(subs) == 0 {
+				break
+			}
+		}
+		w.Flush()
+	}
+	name := "subscribers-" + s.cfg.Clock.Now().UTC().Format("2006-01-02") + ".csv"
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+// emailParam reads an address from the path, percent-encoded or not.
+func emailParam(c *fiber.Ctx, name string) string {
+	return newsletter.NormalizeEmail(pathParam(c, name))
+}

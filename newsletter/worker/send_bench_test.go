@@ -1,0 +1,104 @@
+package worker_test
+
+// Benchmarks of the sending path in one process: the real Redis (a prefix
+// of its own), the real mailer, a discarding SMTP server over TCP. The
+// end-to-end figures, with the worker as its own process, are in bench/
+// (go run ./bench); these are for profiling:
+//
+//	go test -run '^$' -bench LetterSend -cpuprofile cpu.out ./newsletter/worker/
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/satina/newsletter/internal/smtptest"
+	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/mailer"
+	"github.com/satina/newsletter/newsletter/metrics"
+	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/token"
+	"github.com/satina/newsletter/newsletter/worker"
+	"github.com/satina/newsletter/sequences"
+)
+
+type sendBench struct {
+	svc  *newsletter.Service
+	w    *worker.Worker
+	sink *smtptest.Discard
+}
+
+func newSendBench(b *testing.B) *sendBench {
+	b.Helper()
+	rdb, prefix := testkit.Redis(b)
+	st := redisstore.New(rdb, prefix)
+	set, err := sequences.Load(sequences.Builtin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink := smtptest.StartDiscard(b)
+	transport, err := mailer.New(mailer.Config{URL: sink.URL(), From: "Satina <letters@example.org>"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := newsletter.SystemClock{}
+	links := &newsletter.Links{BaseURL: "http://127.0.0.1:8080", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
+	w := &worker.Worker{
+		Store: st, Transport: transport, Sequences: set, DefaultTZ: time.UTC, Clock: clock, Metrics: metrics.New(nil),
+		Composer: &newsletter.Composer{Links: links, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."},
+	}
+	svc := &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Links: links}
+	return &sendBench{svc: svc, w: w, sink: sink}
+}
+
+// importConfirmed adds n confirmed subscribers who join no sequence.
+func (sb *sendBench) importConfirmed(b *testing.B, from, n int) {
+	b.Helper()
+	rows := make([]newsletter.ImportRow, 0, n)
+	for i := from; i < from+n; i++ {
+		rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: "confirmed"})
+	}
+	if _, err := sb.svc.Import(context.Background(), rows, 1); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkLetterSend is one letter's mail to one subscriber, all of it:
+// the share of the fan-out, claim, the checks, composing, SMTP and the
+// ledger write. One op is one mail, sent by Drain (one connection).
+func BenchmarkLetterSend(b *testing.B) {
+	sb := newSendBench(b)
+	ctx := context.Background()
+	sb.importConfirmed(b, 0, b.N)
+	if _, err := sb.svc.ScheduleLetter(ctx, newsletter.LetterDraft{Subject: "On rest", Markdown: testkit.SampleLetter, SendAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n, err := sb.w.Drain(ctx)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got := sb.sink.Accepted(); got != int64(b.N) || n != b.N+1 {
+		b.Fatalf("drained %d jobs and the server accepted %d mails, want %d and %d", n, got, b.N+1, b.N)
+	}
+}
+
+// BenchmarkComposeLetter is the worker's rendering of one letter for one
+// subscriber, without Redis or SMTP.
+func BenchmarkComposeLetter(b *testing.B) {
+	clock := newsletter.SystemClock{}
+	c := &newsletter.Composer{Links: &newsletter.Links{BaseURL: "http://127.0.0.1:8080", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
+		PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."}
+	l := &newsletter.Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		sub := &newsletter.Subscriber{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: newsletter.StatusConfirmed}
+		if _, err := c.Letter(sub, l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
