@@ -20,12 +20,21 @@ type Composer struct {
 	// SubjectPrefix is put before every subject, e.g. "[Letters] ", for
 	// readers who want a neutral lock-screen preview.
 	SubjectPrefix string
+
+	plans planCache // renderings cut at the values, reused across recipients (plan.go)
 }
+
+// preheaderRunes is the length of the hidden preview line.
+const preheaderRunes = 90
 
 // Confirm is the double opt-in mail. It goes to an unconfirmed address, so
 // it carries no subscriber footer and no list headers.
 func (c *Composer) Confirm(sub *Subscriber) (*Message, error) {
 	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
+	if m, ok := c.planned(plannedMail{key: "confirm", name: "confirm", src: templates.ConfirmMarkdown, data: data,
+		sub: sub, subject: templates.ConfirmSubject}); ok {
+		return m, nil
+	}
 	md, err := execute("confirm", templates.ConfirmMarkdown, data)
 	if err != nil {
 		return nil, err
@@ -48,6 +57,12 @@ func (c *Composer) Data(sub *Subscriber) sequences.Data {
 // Step is one drip step for sub.
 func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error) {
 	data := c.Data(sub)
+	if subject, err := step.RenderSubject(data); err == nil {
+		if m, ok := c.planned(plannedMail{key: "step\x00" + step.Path + "\x00" + step.Body, name: step.Name, src: step.Body,
+			data: data, sub: sub, subject: subject, confirmed: true}); ok {
+			return m, nil
+		}
+	}
 	md, err := step.Render(data)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", step.Path, err)
@@ -61,11 +76,16 @@ func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error)
 
 // Letter is a letter for sub.
 func (c *Composer) Letter(sub *Subscriber, l *Letter) (*Message, error) {
-	md, err := execute("letter "+l.ID, l.Markdown, c.Data(sub))
+	data, frame := c.Data(sub), templates.Mail{WebURL: c.Links.Letter(l.ID)}
+	if m, ok := c.planned(plannedMail{key: "letter\x00" + l.ID + "\x00" + l.Subject + "\x00" + l.Markdown, name: "letter " + l.ID,
+		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, confirmed: true}); ok {
+		return m, nil
+	}
+	md, err := execute("letter "+l.ID, l.Markdown, data)
 	if err != nil {
 		return nil, err
 	}
-	return c.message(sub, l.Subject, md, templates.Mail{WebURL: c.Links.Letter(l.ID)}, true)
+	return c.message(sub, l.Subject, md, frame, true)
 }
 
 // CheckLetter reports whether a letter's Markdown is a template that
@@ -77,7 +97,7 @@ func CheckLetter(markdown string) error {
 
 func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*Message, error) {
 	frame.Subject = c.SubjectPrefix + subject
-	frame.Preheader = letter.Preheader(md, 90)
+	frame.Preheader = letter.Preheader(md, preheaderRunes)
 	headers := map[string]string{}
 	if confirmed {
 		frame.UnsubscribeURL = c.Links.Unsubscribe(sub.ID)

@@ -75,7 +75,15 @@ func Preheader(markdown string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	s := flatText([]byte(markdown))
+	return Truncate(flatText([]byte(markdown)), n)
+}
+
+// Truncate returns the first n runes of s, without trailing spaces when
+// it was cut: Preheader's cut of text already on one line.
+func Truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

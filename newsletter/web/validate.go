@@ -10,11 +10,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/satina/newsletter/newsletter"
 )
 
 // signupInput is the signup as a form or a JSON body carries it.
 type signupInput struct {
-	Email    string      `json:"email" form:"email" validate:"required,max=254,email,oneline"`
+	Email    string      `json:"email" form:"email" validate:"required,max=254,email,oneline,address"`
 	Name     string      `json:"name" form:"name" validate:"max=100,oneline"`
 	Consent  consentFlag `json:"consent" form:"consent" validate:"required"`
 	Sequence string      `json:"sequence" form:"sequence" validate:"max=64,oneline"`
@@ -88,14 +90,24 @@ type validatorSet struct {
 func newValidator() *validatorSet {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string { return strings.Split(f.Tag.Get("json"), ",")[0] })
-	// oneline: valid UTF-8 with no control characters (so no CR/LF header
-	// injection, no NUL).
+	// oneline: valid UTF-8 with no control characters and no Unicode line
+	// or paragraph separators (so no CR/LF header injection, no NUL).
 	_ = v.RegisterValidation("oneline", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
 		if !utf8.ValidString(s) {
 			return false
 		}
-		return strings.IndexFunc(s, unicode.IsControl) < 0
+		return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) }) < 0
+	})
+	// address: what the validator's "email" lets through must also be a
+	// plain address as imports require (no quoted local part, no second
+	// "@"), made of visible characters only (no zero-width spaces).
+	_ = v.RegisterValidation("address", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		if newsletter.CheckEmail(newsletter.NormalizeEmail(s)) != nil {
+			return false
+		}
+		return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) }) < 0
 	})
 	return &validatorSet{v: v}
 }
