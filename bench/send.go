@@ -27,7 +27,7 @@ func (e *env) service(st *redisstore.Store) (*newsletter.Service, error) {
 	}
 	clock := newsletter.SystemClock{}
 	return &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
-		Links: &newsletter.Links{BaseURL: "http://127.0.0.1", Signer: token.NewSigner([]byte(secretKey)), Clock: clock}}, nil
+		Links: &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(secretKey)), Clock: clock}}, nil
 }
 
 // importConfirmed imports n confirmed subscribers who join no sequence

@@ -9,7 +9,7 @@ import (
 // ourEnv is the environment of a newsletter subprocess on prefix.
 func (e *env) ourEnv(prefix, addr string) map[string]string {
 	return map[string]string{
-		"ADDR": addr, "BASE_URL": "http://" + addr,
+		"ADDR": addr, "BASE_URL": "https://letters.example.org", // a real domain, as in production
 		"REDIS_URL": redisURL(e.opt.redis, e.opt.db), "REDIS_PREFIX": prefix,
 		"SECRET_KEY": secretKey, "POSTAL_ADDRESS": "1 Bench Street, Benchville",
 		"MAIL_FROM": "Satina <letters@example.org>", "TRUSTED_PROXIES": "127.0.0.1/32",

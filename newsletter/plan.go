@@ -77,6 +77,10 @@ type plan struct {
 // values. Slots 0..n-1 are the data fields, then slotUnsub... below.
 type shape struct {
 	html, text, flat []piece
+	// wild: the shape also came through with link markers holding every
+	// neighbourhood of the characters of a token ("_a_", "--", "._", a
+	// final "-"), so links need only the wide guard; else the narrow one.
+	wild bool
 }
 
 // piece is literal text, or a slot when slot >= 0.
@@ -119,20 +123,22 @@ func (c *Composer) planned(pm plannedMail) (*Message, bool) {
 		v := dv.Field(f).String()
 		if v == "" {
 			mask |= 1 << i
-		} else if !admits(p.kinds[i], v, c.Links.BaseURL) {
+		} else if p.kinds[i] != kindURL && !admits(p.kinds[i], v) {
 			return nil, false
 		}
 		vals[i] = v
 	}
 	if pm.confirmed {
 		vals[n+slotUnsub], vals[n+slotMe] = c.Links.Unsubscribe(pm.sub.ID), c.Links.Me(pm.sub.ID)
-		if !admits(kindURL, vals[n+slotUnsub], c.Links.BaseURL) || !admits(kindURL, vals[n+slotMe], c.Links.BaseURL) {
-			return nil, false
-		}
 	}
 	sh := p.shape(c, mask, pm)
 	if sh == nil {
 		return nil, false
+	}
+	for i, v := range vals[:n+slotSubject] {
+		if v != "" && (i >= n || p.kinds[i] == kindURL) && !admitsURL(v, c.Links.BaseURL, sh.wild) {
+			return nil, false
+		}
 	}
 	preheader := letter.Truncate(join(sh.flat, vals), preheaderRunes)
 	if preheader == "" { // the layout leaves the preheader out: not the shape rendered
@@ -263,12 +269,14 @@ func (p *plan) shape(c *Composer, mask uint64, pm plannedMail) *shape {
 	if sh, ok := p.shapes[mask]; ok {
 		return sh
 	}
-	core := c.plans.core
-	a := p.render(c, mask, pm, markerSet(core, len(p.fields), p.kinds, c.Links.BaseURL, false))
-	b := p.render(c, mask, pm, markerSet(core, len(p.fields), p.kinds, c.Links.BaseURL, true))
+	core, n, base := c.plans.core, len(p.fields), c.Links.BaseURL
+	a := p.render(c, mask, pm, markerSet(core, n, p.kinds, base, 0))
+	b := p.render(c, mask, pm, markerSet(core, n, p.kinds, base, 1))
 	var sh *shape
 	if a != nil && b != nil && a.equal(b) {
 		sh = a
+		w := p.render(c, mask, pm, markerSet(core, n, p.kinds, base, 2))
+		sh.wild = w != nil && a.equal(w)
 	}
 	p.shapes[mask] = sh
 	return sh
@@ -362,12 +370,14 @@ func (a *shape) equal(b *shape) bool {
 	return eq(a.html, b.html) && eq(a.text, b.text) && eq(a.flat, b.flat)
 }
 
-// markerSet returns a marker per slot: plain and short, or (long) with
-// inner punctuation, digits and a non-ASCII letter, each admitted by the
-// guard of its kind. The subject and preheader markers carry characters
-// that every HTML context escapes.
-func markerSet(core string, n int, kinds []slotKind, base string, long bool) []string {
+// markerSet returns a marker per slot: plain and short (set 0); long,
+// with inner punctuation, digits and a non-ASCII letter, as every guard
+// admits (set 1); and as set 1 but with links holding everything the wide
+// link guard admits (set 2). The subject and preheader markers carry
+// characters that every HTML context escapes.
+func markerSet(core string, n int, kinds []slotKind, base string, set int) []string {
 	marks := make([]string, n+frameSlots)
+	long := set > 0
 	id := func(i int) string { return "Nlv" + core + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "Q" }
 	for i := range marks {
 		w := id(i)
@@ -387,10 +397,12 @@ func markerSet(core string, n int, kinds []slotKind, base string, long bool) []s
 			marks[i] = strings.ToLower(w) + "@" + strings.ToLower(w) + ".example"
 		case kind == kindEmail:
 			marks[i] = strings.ToLower(w) + ".b-x_y0123456789abcdef@" + strings.ToLower(w) + "-d.x9.example"
-		case kind == kindURL && !long:
+		case kind == kindURL && set == 0:
 			marks[i] = base + "/" + w
-		case kind == kindURL:
+		case kind == kindURL && set == 1:
 			marks[i] = base + "/" + w + "/a-b_c.d/x-9_Y.z"
+		case kind == kindURL:
+			marks[i] = base + "/" + w + "/_a_-b--c._d.-e_/x-9_Y.z--y-"
 		case long:
 			marks[i] = w + "-é.x 2y Zz"
 		default:
@@ -411,9 +423,10 @@ func randomCore() string {
 	return string(b)
 }
 
-// admits is the guard of each kind: values that every stage of rendering
-// passes through unchanged and without effect on what surrounds them.
-func admits(k slotKind, v, base string) bool {
+// admits is the guard of names and addresses: values that every stage of
+// rendering passes through unchanged and without effect on what surrounds
+// them.
+func admits(k slotKind, v string) bool {
 	switch k {
 	case kindWord:
 		return admitsWord(v)
@@ -421,12 +434,36 @@ func admits(k slotKind, v, base string) bool {
 		local, domain, ok := strings.Cut(v, "@")
 		return ok && len(local) <= 40 && len(v) <= 120 && inner(local, "._-", false) && inner(domain, ".-", false) &&
 			strings.Contains(domain, ".")
-	case kindURL:
-		rest, ok := strings.CutPrefix(v, base+"/")
-		return ok && len(rest) <= 400 && inner(rest, "._-/", false)
 	}
 	return false
 }
+
+// admitsURL is the guard of links: ours are base, a path and a token
+// (base64url and dots). Narrow: the separators stand alone between
+// letters and digits, so that neither emphasis nor the typographer can
+// take hold of them even in running text. Wide (for shapes that passed
+// the wild markers): any mix, but not "..", and not ending where linkify
+// would cut the link short.
+func admitsURL(v, base string, wide bool) bool {
+	rest, ok := strings.CutPrefix(v, base+"/")
+	if !ok || len(rest) > 400 {
+		return false
+	}
+	if inner(rest, "._-/", false) {
+		return true
+	}
+	if !wide || rest == "" || strings.Contains(rest, "..") || !isAlnum(rest[0]) || strings.ContainsAny(rest[len(rest)-1:], "._/") {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' && c != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 
 // admitsWord: letters and digits, with single inner spaces, dots and
 // hyphens between them; starting with a letter; not like "www.".

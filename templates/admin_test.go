@@ -78,8 +78,8 @@ func TestAdminDeskPages(t *testing.T) {
 		"subscribers": {`action="/admin/subscribers"`, `value="ann"`, "Showing 51–100 of 120", `href="/admin/subscribers/export.csv?q=ann"`,
 			`href="/admin/subscribers?offset=0&amp;q=ann"`, `action="/admin/subscribers/erase"`, `action="/admin/subscribers/status"`,
 			`name="confirm" value="yes" required`, `enctype="multipart/form-data"`, "Row 4: email: not a valid address", "Imported 3"},
-		"sequences": {"The guide", `href="/admin/sequences/guide/steps/01-guide.md"`, "5 readers have this", "2 confirmed readers are waiting"},
-		"step":      {"Your guide", "guide / 01-guide.md", "srcdoc=", "Rest is work too."},
+		"sequences": {"The guide", `href="/admin/sequences/guide/steps/01-guide.md"`, "Latest letter for 5 readers", "2 confirmed readers are waiting"},
+		"step":      {"Your guide", "(guide/01-guide.md)", "srcdoc=", "Rest is work too."},
 	}
 	for page, wants := range want {
 		t.Run(page, func(t *testing.T) {

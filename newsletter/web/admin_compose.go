@@ -108,6 +108,9 @@ func (s *Server) sendTime(f *templates.AdminCompose) (time.Time, *time.Location,
 	if t.Before(now.Add(-pastGrace)) {
 		return time.Time{}, loc, "That time has passed. Choose a later one, or leave it empty to send right away."
 	}
+	if t.Before(now) { // this minute, or a few ago: she means now, for everyone confirmed by now
+		t = now
+	}
 	return t, loc, ""
 }
 

@@ -452,7 +452,7 @@ func TestAdminDeskOverviewAndSequences(t *testing.T) {
 	page = d.get("/admin/sequences", http.StatusOK)
 	mustHave(t, page, "Your preparation and integration guide", "As soon as they confirm",
 		"1 week after the previous letter, between 08:00 and 11:00 in the reader&#39;s time zone",
-		"2 readers have this as their latest letter", `href="/admin/sequences/guide/steps/02-preparing.md"`)
+		"Latest letter for 2 readers", `href="/admin/sequences/guide/steps/02-preparing.md"`)
 	page = d.get("/admin/sequences/guide/steps/02-preparing.md", http.StatusOK)
 	mustHave(t, page, "srcdoc=", "Integration tip #1", "1 Test Street")
 	d.get("/admin/sequences/guide/steps/nope.md", http.StatusNotFound)

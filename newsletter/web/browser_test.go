@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,7 +67,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the preview frame lacks %q:\n%s", want, inFrame)
 		}
 	}
-	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("subject"))); v != subject {
+	if v := value(t, ctx, "#subject"); v != subject {
 		t.Errorf("the form lost the subject after preview: %q", v)
 	}
 
@@ -120,16 +121,26 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%s is %d px wider than a 390 px phone screen", p.name, wide)
 		}
 		if shots != "" {
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(shots, "desk-"+p.name+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			screenshots(t, ctx, filepath.Join(shots, "desk-"+p.name))
 		}
 	}
 	run(t, ctx, "laptop screen", chromedp.EmulateViewport(1280, 900))
+	if shots != "" {
+		run(t, ctx, "preview on a laptop",
+			chromedp.Navigate(a.URL+"/admin/compose"),
+			chromedp.SetValue(chromedp.ID("subject"), subject),
+			chromedp.SetValue(chromedp.ID("markdown"), "Dear {{ .FirstName }},\n\nThe garden is *quiet* today.\n\nSatina"),
+			chromedp.Click(chromedp.CSS(`button[value="preview"]`)),
+			chromedp.WaitVisible(chromedp.CSS("iframe.mail")),
+		)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, "laptop-compose.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// A reader signs up on the landing page.
 	run(t, ctx, "sign up",
@@ -160,6 +171,29 @@ func TestBrowser(t *testing.T) {
 	}
 	a.SMTP.Wait(t, 2, 2*time.Second) // the letter and the confirmation
 	t.Logf("browser test: %v in all, %v after Chromium started", time.Since(began).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+}
+
+// screenshots saves the page a screen at a time, as prefix-1.png, -2.png, …
+// (at most four screens).
+func screenshots(t *testing.T, ctx context.Context, prefix string) {
+	t.Helper()
+	height, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, y := 1, 0; i <= 4 && y < height; i, y = i+1, y+844 {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`window.scrollTo(0, %d), true`, y))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fmt.Sprintf("%s-%d.png", prefix, i), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // chromium finds the browser, or fails (CI=true) or skips the test.
@@ -221,7 +255,7 @@ func previewText(t *testing.T, ctx context.Context) string {
 			if info.Type != "iframe" || info.URL != "about:srcdoc" {
 				continue
 			}
-			frameCtx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+			frameCtx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
 			tctx, cancelT := context.WithTimeout(frameCtx, 10*time.Second)
 			s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("body")))
 			cancelT()
@@ -269,4 +303,16 @@ func text(t *testing.T, ctx context.Context, css string) string {
 		t.Fatalf("text of %s: %v", css, err)
 	}
 	return strings.TrimSpace(s)
+}
+
+// value reads the value of the form field css matches.
+func value(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(tctx, chromedp.Value(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("value of %s: %v", css, err)
+	}
+	return s
 }

@@ -83,6 +83,9 @@ func FuzzSignup(f *testing.F) {
 		f.Add(seed.ct, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		if strings.IndexFunc(contentType, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) >= 0 {
+			return // no client can send this header; net/http refuses it
+		}
 		mr.FlushAll()
 		req := httptest.NewRequest(http.MethodPost, "/subscribe", bytes.NewReader(body))
 		if contentType != "" {
@@ -90,7 +93,9 @@ func FuzzSignup(f *testing.F) {
 		}
 		res, err := s.App().Test(req, -1)
 		if err != nil {
-			t.Fatalf("no answer: %v", err)
+			// The server failed before any handler ran (it once did so
+			// for every broken multipart body: seed multipart-empty-part).
+			t.Fatalf("no answer from the handlers: %v", err)
 		}
 		out, _ := io.ReadAll(res.Body)
 		res.Body.Close()

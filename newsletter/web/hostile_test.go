@@ -259,6 +259,9 @@ func TestHostileRequests(t *testing.T) {
 		{name: "form bad percent escapes", req: formReq("/subscribe", "consent=on&email=a%40exa%zzmple.org%"), want: 422, contains: "email address"},
 		{name: "form without consent", req: formReq("/subscribe", "email=a%40example.org"), want: 422, contains: "tick the box"},
 		{name: "multipart without boundary", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: multipart/form-data"}, Body: []byte("--x\r\n")}, want: 400},
+		{name: "multipart empty part", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: multipart/form-data;boundary=0"}, Body: []byte("0")}, want: 400, contains: "could not be read"},
+		{name: "multipart file over 64 KiB", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: multipart/form-data; boundary=zz"},
+			Body: []byte("--zz\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\n" + long(70<<10) + "\r\n--zz--\r\n")}, want: 413},
 		{name: "multipart truncated", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: multipart/form-data; boundary=zz"}, Body: []byte("--zz\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@exa")}, want: 400},
 
 		// --- /subscribe, content types and methods --------------------------

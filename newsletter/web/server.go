@@ -86,6 +86,11 @@ func New(cfg Config) *Server {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		// Multipart bodies are read when a handler asks (after the public
+		// 64 KiB limit), not by the server for every request: a broken one
+		// is then the handler's clear 400, and no one can make the server
+		// spool files to disk on a public endpoint.
+		DisablePreParseMultipartForm: true,
 	})
 	s.routes()
 	return s

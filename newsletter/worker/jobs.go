@@ -44,6 +44,12 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 		// The sequence changed, or the window is closed: wait.
 		return w.Store.Schedule(ctx, j, due)
 	}
+	// Late (retries while the SMTP server was down, a lease that ran out, a
+	// backlog): the window still holds, so a step that missed it waits for
+	// the next opening instead of going out at any hour.
+	if open := step.NextOpening(now, sub.Location(w.DefaultTZ)); open.After(now) {
+		return w.Store.Schedule(ctx, j, open)
+	}
 	key := newsletter.StepLedgerKey(sub.Sequence, step.Name, sub.Enrolment)
 	msg, err := w.Composer.Step(sub, step)
 	if err != nil {

@@ -44,7 +44,7 @@ func newSendBench(b *testing.B) *sendBench {
 		b.Fatal(err)
 	}
 	clock := newsletter.SystemClock{}
-	links := &newsletter.Links{BaseURL: "http://127.0.0.1:8080", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
+	links := &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
 	w := &worker.Worker{
 		Store: st, Transport: transport, Sequences: set, DefaultTZ: time.UTC, Clock: clock, Metrics: metrics.New(nil),
 		Composer: &newsletter.Composer{Links: links, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."},
@@ -91,7 +91,7 @@ func BenchmarkLetterSend(b *testing.B) {
 // subscriber, without Redis or SMTP.
 func BenchmarkComposeLetter(b *testing.B) {
 	clock := newsletter.SystemClock{}
-	c := &newsletter.Composer{Links: &newsletter.Links{BaseURL: "http://127.0.0.1:8080", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
+	c := &newsletter.Composer{Links: &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
 		PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."}
 	l := &newsletter.Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
 	b.ReportAllocs()

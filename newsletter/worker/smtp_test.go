@@ -190,3 +190,37 @@ func TestTemporaryRejectionRetries(t *testing.T) {
 		t.Errorf("Step 3 queued %v at %v, want a day after Step 2", ok, d)
 	}
 }
+
+// TestLateStepWaitsForTheWindow: a step whose send failed inside its window
+// (SMTP down from before 09:00 to past 11:00) is not sent outside the
+// window when the server comes back; it waits for the next opening.
+func TestLateStepWaitsForTheWindow(t *testing.T) {
+	set := writeSet(t, t.TempDir(), map[string]map[string]string{"win": {
+		"01-welcome.md": step("Step 1", "0s"),
+		"02-morning.md": step("Step 2", "1d", `window: "08:00-11:00"`),
+	}})
+	// Monday 09:00 UTC; the reader's zone is the default, UTC.
+	a := apptest.Start(t, apptest.Options{NoWorker: true, Sequences: set})
+	log := newLog(a)
+	id := signup(t, a, "reader@example.org", "win", "")
+	log.drain(t)
+	confirm(t, a, id)
+	log.drain(t)
+	tuesday := a.Fake.Now().Add(day).Truncate(day) // Tue 00:00 UTC
+	log.runUntil(t, tuesday.Add(8*time.Hour+58*time.Minute), time.Hour)
+
+	a.SMTP.Stop()
+	log.runUntil(t, tuesday.Add(11*time.Hour+30*time.Minute), time.Minute)
+	if err := a.SMTP.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	log.runUntil(t, tuesday.Add(2*day), 15*time.Minute)
+
+	got := log.to("reader@example.org")
+	if len(got) != 3 || got[2].Subject != "Step 2" {
+		t.Fatalf("got %q, want the confirmation, Step 1 and Step 2", subjects(got))
+	}
+	if when := got[2].At; !when.Equal(tuesday.Add(day + 8*time.Hour)) {
+		t.Errorf("Step 2 went out %s, want Wednesday 08:00 (the next opening of 08:00-11:00)", when.Format("Mon 15:04"))
+	}
+}
