@@ -504,11 +504,18 @@ var (
 	textEscaper  = htmltemplate.Must(htmltemplate.New("text").Parse(`<div>{{.}}</div>`))
 )
 
+// htmlSpecial are the characters html/template changes in text and in a
+// <title>; a string without them comes through as it is.
+const htmlSpecial = "\x00\"&'+<>"
+
 func escapeTitle(s string) string { return escapeIn(titleEscaper, s, "<title>", "</title>") }
 
 func escapeText(s string) string { return escapeIn(textEscaper, s, "<div>", "</div>") }
 
 func escapeIn(t *htmltemplate.Template, s, open, close string) string {
+	if !strings.ContainsAny(s, htmlSpecial) {
+		return s // what html/template would give; TestEscapeShortcut checks it
+	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, s); err != nil {
 		return "\x00" // never matches: the shape check fails

@@ -8,7 +8,9 @@ package newsletter
 
 import (
 	"fmt"
+	htmltemplate "html/template"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +204,28 @@ func TestPlanIsUsed(t *testing.T) {
 	if _, ok := c.planned(plannedMail{key: "confirm", name: "confirm", src: templates.ConfirmMarkdown,
 		data: struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}, sub: sub, subject: templates.ConfirmSubject}); !ok {
 		t.Error("the confirmation mail is not planned")
+	}
+}
+
+// TestEscapeShortcut: a string without htmlSpecial characters is what
+// html/template makes of it, in both contexts the plan fills.
+func TestEscapeShortcut(t *testing.T) {
+	for r := rune(0); r < 0x3000; r++ {
+		s := "a" + string(r) + "b"
+		if strings.ContainsAny(s, htmlSpecial) {
+			continue
+		}
+		for _, tc := range []struct {
+			t           *htmltemplate.Template
+			open, close string
+		}{{titleEscaper, "<title>", "</title>"}, {textEscaper, "<div>", "</div>"}} {
+			var b strings.Builder
+			if err := tc.t.Execute(&b, s); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != tc.open+s+tc.close {
+				t.Fatalf("%U: html/template gives %q, the shortcut %q", r, got, s)
+			}
+		}
 	}
 }

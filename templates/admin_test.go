@@ -31,7 +31,7 @@ func sampleDesk(page string) AdminDesk {
 			Counts:   []AdminCount{{"pending", 2}, {"confirmed", 40}, {"unsubscribed", 3}, {"bounced", 1}},
 			Upcoming: []AdminLetter{{ID: "l2", Subject: "On spring", Status: "scheduled", SendAt: at.Add(48 * time.Hour), Recipients: -1}},
 			Recent:   []AdminLetter{letter}, Failed: []AdminLetter{letter},
-			Bounced:  []AdminSubscriber{{Email: "gone@example.org", Status: "bounced"}}}
+			Bounced: []AdminSubscriber{{Email: "gone@example.org", Status: "bounced"}}}
 	case "compose":
 		d.Compose = &AdminCompose{Subject: "On rest", Markdown: "Dear {{ .FirstName }}", SendAt: "2026-03-04T08:00",
 			TZ: "Europe/Berlin", Zones: []string{"UTC", "Europe/Berlin"}, Errors: map[string]string{"test_to": "Give an address."},

@@ -66,11 +66,16 @@ type config struct {
 	Lease                                                                                   time.Duration
 }
 
-func env(name string) string {
+// env is the trimmed value of a listed variable, or its default.
+func env(name string) string { return strings.TrimSpace(envRaw(name)) }
+
+// envRaw is env without trimming, for values whose spaces matter
+// (SUBJECT_PREFIX="[Letters] ").
+func envRaw(name string) string {
 	for _, v := range variables {
 		if v.name == name {
 			if s, ok := os.LookupEnv(name); ok {
-				return strings.TrimSpace(s)
+				return s
 			}
 			return v.def
 		}
@@ -84,7 +89,7 @@ func loadConfig() (*config, error) {
 		Addr: env("ADDR"), RedisURL: env("REDIS_URL"), OutboxDir: env("OUTBOX_DIR"),
 		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"), WebhookSecret: env("WEBHOOK_SECRET"),
 		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
-		SubjectPrefix: env("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
+		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
 		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"),
 	}
 	base, err := url.Parse(env("BASE_URL"))

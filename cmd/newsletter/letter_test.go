@@ -127,7 +127,7 @@ func TestLetterScheduleFromFile(t *testing.T) {
 func TestLetterPreviewWritesTheMail(t *testing.T) {
 	deskEnv(t, "") // needs no Redis
 	// The exact mail: the subject carries the prefix.
-	t.Setenv("SUBJECT_PREFIX", "[Letters]")
+	t.Setenv("SUBJECT_PREFIX", "[Letters] ")
 	file := writeLetterFile(t, restLetter)
 	dir := filepath.Join(t.TempDir(), "preview")
 	code, out, errOut := runDesk("letter", "preview", file, "--out", dir)
@@ -146,9 +146,9 @@ func TestLetterPreviewWritesTheMail(t *testing.T) {
 		body string
 		want []string
 	}{
-		"letter.html": {string(html), []string{"<title>[Letters]A letter about rest</title>", "Dear Ada,", "Rest is not a reward.",
+		"letter.html": {string(html), []string{"<title>[Letters] A letter about rest</title>", "Dear Ada,", "Rest is not a reward.",
 			"https://letters.example.org/unsubscribe/", "https://letters.example.org/me/", "1 Quiet Lane, Calmtown"}},
-		"letter.txt": {string(text), []string{"Subject: [Letters]A letter about rest\n", "To: Ada Lovelace <ada@example.org>\n", "Dear Ada,",
+		"letter.txt": {string(text), []string{"Subject: [Letters] A letter about rest\n", "To: Ada Lovelace <ada@example.org>\n", "Dear Ada,",
 			"Unsubscribe: https://letters.example.org/unsubscribe/", "Read on the web: https://letters.example.org/letters/", "1 Quiet Lane, Calmtown"}},
 	} {
 		for _, w := range c.want {

@@ -32,6 +32,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -42,6 +43,13 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// consents caches consent wordings by version: a version's wording
+	// never changes (saveConsent writes it once), and every load of a
+	// subscriber needs it.
+	consents sync.Map
+	// consentSaved holds the versions whose wording this Store has
+	// written (or found written): each signup need not write it again.
+	consentSaved sync.Map
 }
 
 var _ newsletter.Store = (*Store)(nil)

@@ -38,7 +38,14 @@ func (s *Store) saveConsent(ctx context.Context, c newsletter.Consent) error {
 	if c.Version == "" {
 		return nil
 	}
-	return wrap("save consent wording", s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err())
+	if _, ok := s.consentSaved.Load(c.Version); ok {
+		return nil // stored once and for all by this process already
+	}
+	if err := s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err(); err != nil {
+		return wrap("save consent wording", err)
+	}
+	s.consentSaved.Store(c.Version, true)
+	return nil
 }
 
 // Subscriber loads one subscriber with its consent wording.
@@ -51,10 +58,17 @@ func (s *Store) Subscriber(ctx context.Context, id string) (*newsletter.Subscrib
 		return nil, fmt.Errorf("subscriber %s: %w", id, newsletter.ErrNotFound)
 	}
 	sub := decode(id, h)
-	if sub.Consent.Version != "" {
-		text, err := s.rdb.HGet(ctx, s.key("consents"), sub.Consent.Version).Result()
+	if v := sub.Consent.Version; v != "" {
+		if text, ok := s.consents.Load(v); ok {
+			sub.Consent.Text = text.(string)
+			return sub, nil
+		}
+		text, err := s.rdb.HGet(ctx, s.key("consents"), v).Result()
 		if err != nil && err != redis.Nil {
 			return nil, wrap("load consent wording", err)
+		}
+		if err == nil {
+			s.consents.Store(v, text)
 		}
 		sub.Consent.Text = text
 	}

@@ -288,8 +288,12 @@ func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Actio
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
+	start := time.Now()
 	if err := chromedp.Do(tctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Logf("%s took %v", what, d.Round(time.Millisecond))
 	}
 }
 

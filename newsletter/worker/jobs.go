@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
@@ -82,7 +83,7 @@ func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
 
 // letterSend sends one letter to one subscriber still confirmed.
 func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j newsletter.Job) error {
-	l, err := w.Store.Letter(ctx, j.Letter)
+	l, err := w.letter(ctx, j.Letter)
 	if errors.Is(err, newsletter.ErrNotFound) {
 		return w.drop(ctx, j, "letter_gone")
 	}
@@ -183,4 +184,43 @@ func kindOf(j newsletter.Job) string {
 	default:
 		return string(j.Kind)
 	}
+}
+
+// letterTTL is how long a worker reuses a letter it loaded for its sends.
+// A letter's subject and body cannot change once it is sending (only a
+// scheduled letter can be edited or cancelled), so the copy only saves
+// one read of the whole letter per recipient.
+const letterTTL = time.Minute
+
+// letterCache holds the letters a worker is sending. Its zero value is ready.
+type letterCache struct {
+	mu      sync.Mutex
+	letters map[string]cachedLetter
+}
+
+type cachedLetter struct {
+	l  *newsletter.Letter
+	at time.Time
+}
+
+// letter loads the letter id for a send, from the cache when fresh.
+func (w *Worker) letter(ctx context.Context, id string) (*newsletter.Letter, error) {
+	c := &w.letters
+	c.mu.Lock()
+	e, ok := c.letters[id]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < letterTTL {
+		return e.l, nil
+	}
+	l, err := w.Store.Letter(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.letters == nil || len(c.letters) >= 16 {
+		c.letters = map[string]cachedLetter{}
+	}
+	c.letters[id] = cachedLetter{l: l, at: time.Now()}
+	c.mu.Unlock()
+	return l, nil
 }

@@ -57,6 +57,7 @@ type Worker struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+	letters  letterCache
 }
 
 func (w *Worker) init() {

@@ -1,0 +1,479 @@
+package main
+
+// Chaos tests of the built binary against real Redis and a real SMTP
+// server over TCP: a 3,000-recipient letter through two kill -9s and an
+// SMTP outage, and a drip sequence through a Redis crash and restart from
+// its append-only file. Each ends by counting, per recipient, what the
+// SMTP server accepted: lost must be 0, duplicates at most the messages
+// that were in flight at the faults.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/internal/smtptest"
+	"github.com/satina/newsletter/internal/testkit"
+)
+
+// --- admin API helpers ------------------------------------------------------
+
+// admin calls the admin API of s with a JSON body (nil for none) and
+// decodes a JSON answer into out (nil to ignore it). It returns the status.
+func (s *service) admin(method, path string, body, out any) int {
+	s.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.base+path, r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer admin-secret")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil && res.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			s.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+// importConfirmed imports the addresses as confirmed subscribers in no
+// sequence, through POST /admin/api/subscribers.
+func (s *service) importConfirmed(emails []string) {
+	s.t.Helper()
+	type row struct {
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Status   string `json:"status"`
+		Sequence string `json:"sequence"`
+	}
+	rows := make([]row, len(emails))
+	for i, e := range emails {
+		rows[i] = row{Email: e, Name: fmt.Sprint("Reader ", i), Status: "confirmed"}
+	}
+	var res struct {
+		Imported int
+		Skipped  int
+		Errors   []any
+	}
+	if code := s.admin("POST", "/admin/api/subscribers", map[string]any{"subscribers": rows}, &res); code != http.StatusOK {
+		s.t.Fatalf("import: status %d", code)
+	}
+	if res.Imported != len(emails) || len(res.Errors) > 0 {
+		s.t.Fatalf("import of %d: %+v", len(emails), res)
+	}
+}
+
+// letterState is GET /admin/api/letters/<id>.
+type letterState struct {
+	ID, Subject, Status   string
+	Recipients            int
+	Sent, Failed, Skipped int
+}
+
+// sendLetterNow schedules a letter due at once and returns its id. The
+// send time carries fractions of a second: every subscriber imported
+// before the call is confirmed at send_at and so a recipient.
+func (s *service) sendLetterNow(subject string) string {
+	s.t.Helper()
+	var created struct{ ID string }
+	code := s.admin("POST", "/admin/api/letters", map[string]any{
+		"subject": subject, "markdown": "Dear {{ .FirstName }},\n\nThis is the letter.\n\nLeave: {{ .UnsubscribeURL }}\n",
+		"send_at": time.Now().Format(time.RFC3339Nano),
+	}, &created)
+	if code != http.StatusCreated || created.ID == "" {
+		s.t.Fatalf("create letter: status %d, id %q", code, created.ID)
+	}
+	return created.ID
+}
+
+func (s *service) letter(id string) letterState {
+	s.t.Helper()
+	var l letterState
+	if code := s.admin("GET", "/admin/api/letters/"+id, nil, &l); code != http.StatusOK {
+		s.t.Fatalf("GET letter %s: status %d", id, code)
+	}
+	return l
+}
+
+// countTo counts the messages with the subject accepted for each address.
+func countTo(smtp *smtptest.Server, subject string) map[string]int {
+	n := map[string]int{}
+	for _, m := range smtp.Messages() {
+		if m.Subject() == subject {
+			n[strings.ToLower(m.To)]++
+		}
+	}
+	return n
+}
+
+// lostAndDuplicates compares what each address got with one copy each.
+func lostAndDuplicates(t *testing.T, got map[string]int, emails []string) (lost, dups int) {
+	t.Helper()
+	for _, e := range emails {
+		switch n := got[e]; {
+		case n == 0:
+			lost++
+			if lost <= 10 {
+				t.Errorf("lost: %s got nothing", e)
+			}
+		case n > 1:
+			dups += n - 1
+			t.Logf("duplicate: %s ×%d", e, n)
+		}
+	}
+	return lost, dups
+}
+
+// waitUntil polls cond every 20ms until it holds or timeout passes.
+func waitUntil(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
+// waitForMail waits until the SMTP server has accepted n messages in all
+// and reports whether it did within timeout; it polls tightly, so that a
+// fault injected right after lands while mail is going out.
+func waitForMail(smtp *smtptest.Server, n int, timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); len(smtp.Messages()) < n; time.Sleep(200 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
+// queued counts the jobs in the queue whose id starts with prefix.
+func queued(t *testing.T, rdb *redis.Client, queue, prefix string) int {
+	n := 0
+	for _, job := range rdb.ZRange(t.Context(), queue, 0, -1).Val() {
+		if strings.HasPrefix(job, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func recipientList(n int, domain string) []string {
+	emails := make([]string, n)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("reader%04d@%s", i, domain)
+	}
+	return emails
+}
+
+// --- a letter through kill -9s and an SMTP outage ---------------------------
+
+// TestChaosLetterThroughKillsAndSMTPOutage sends a letter to 3,000
+// imported subscribers and, while it goes out, kills the process with
+// SIGKILL twice at random points (restarting it each time) and stops the
+// SMTP server for a few seconds in between. Every recipient gets the
+// letter; duplicates are at most the messages in flight at the faults;
+// the letter ends `sent` with every recipient counted once.
+func TestChaosLetterThroughKillsAndSMTPOutage(t *testing.T) {
+	const recipients, kills, concurrency, lease = 3000, 2, 4, 3 * time.Second
+	rdb, prefix := testkit.Redis(t)
+	smtp := smtptest.Start(t)
+	s := newService(t, map[string]string{
+		"REDIS_URL": "redis://" + testkit.RedisAddr() + "/0", "REDIS_PREFIX": prefix,
+		"SMTP_URL": smtp.URL(), "SEND_CONCURRENCY": fmt.Sprint(concurrency), "WORKER_LEASE": lease.String(),
+	})
+	emails := recipientList(recipients, "chaos.example.org")
+	began := time.Now()
+	s.importConfirmed(emails)
+	imported := time.Since(began)
+
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 6))
+	// Fault points as shares of the letter: a kill early, the SMTP outage
+	// in the middle, a kill late.
+	at := func(lo, hi float64) int { return int((lo + rng.Float64()*(hi-lo)) * recipients) }
+	firstKill, outageAt, secondKill := at(0.08, 0.30), at(0.38, 0.52), at(0.60, 0.85)
+	outage := time.Duration(3000+rng.IntN(2000)) * time.Millisecond
+
+	const subject = "Chaos letter"
+	id := s.sendLetterNow(subject)
+	start := time.Now()
+	var faults []string
+	kill := func(point int) {
+		if !waitForMail(smtp, point, 30*time.Second) {
+			t.Fatalf("only %d of %d mails before the kill at %d", len(smtp.Messages()), recipients, point)
+		}
+		s.kill()
+		faults = append(faults, fmt.Sprintf("kill -9 at %.1fs (%d mails)", time.Since(start).Seconds(), len(smtp.Messages())))
+		s.start()
+	}
+	kill(firstKill)
+	if !waitForMail(smtp, outageAt, 30*time.Second) {
+		t.Fatalf("only %d of %d mails before the SMTP outage", len(smtp.Messages()), recipients)
+	}
+	smtp.Stop()
+	faults = append(faults, fmt.Sprintf("SMTP down at %.1fs (%d mails) for %v", time.Since(start).Seconds(), len(smtp.Messages()), outage))
+	time.Sleep(outage) // the outage itself
+	if err := smtp.Restart(); err != nil {
+		t.Fatalf("SMTP restart: %v", err)
+	}
+	kill(max(secondKill, len(smtp.Messages())+20))
+	t.Logf("seed %d; %v", seed, faults)
+
+	// Wait until the letter is settled: `sent`, and no send of it left in
+	// the queue (leased or waiting for a retry).
+	var l letterState
+	settled := waitUntil(45*time.Second, func() bool {
+		l = s.letter(id)
+		return l.Status == "sent" && queued(t, rdb, prefix+"queue", "lsend:") == 0
+	})
+	elapsed := time.Since(start)
+	if !settled {
+		t.Errorf("after 45s: letter %+v, %d sends queued", l, queued(t, rdb, prefix+"queue", "lsend:"))
+	}
+	got := countTo(smtp, subject)
+	lost, dups := lostAndDuplicates(t, got, emails)
+	allowed := (kills + 1) * concurrency // each kill and the SMTP outage: the messages in flight
+	t.Logf("chaos letter: %d recipients, %d kills, SMTP down %.1fs; lost %d, duplicates %d (allowed ≤ %d); letter %s sent=%d failed=%d skipped=%d; import %.1fs, sending %.1fs",
+		recipients, kills, outage.Seconds(), lost, dups, allowed, l.Status, l.Sent, l.Failed, l.Skipped, imported.Seconds(), elapsed.Seconds())
+	if lost != 0 {
+		t.Errorf("%d recipients lost", lost)
+	}
+	if dups > allowed {
+		t.Errorf("%d duplicates, more than the %d messages that can be in flight at %d kills and one SMTP outage", dups, allowed, kills)
+	}
+	// The counters count recipients, not SMTP acceptances: a duplicate
+	// finds its ledger entry already written and is not counted again.
+	if l.Status != "sent" || l.Sent != recipients || l.Failed != 0 || l.Skipped != 0 || l.Recipients != recipients {
+		t.Errorf("letter %+v; want sent with sent=%d, failed=0, skipped=0, recipients=%d", l, recipients, recipients)
+	}
+}
+
+// --- a drip through a Redis crash and restart from AOF ---------------------
+
+// redisServer is a redis-server of the test's own, persisting to dir.
+type redisServer struct {
+	t    *testing.T
+	addr string
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func startRedisServer(t *testing.T) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server is not installed (apt-get install redis-server): %v", err)
+	}
+	r := &redisServer{t: t, addr: freeAddr(t), dir: t.TempDir()}
+	r.start(bin)
+	t.Cleanup(func() { r.crash() })
+	return r
+}
+
+func (r *redisServer) start(bin string) {
+	r.t.Helper()
+	port := r.addr[strings.LastIndex(r.addr, ":")+1:]
+	log, err := os.OpenFile(filepath.Join(r.dir, "redis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--dir", r.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.cmd, r.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(r.done)
+	c := redis.NewClient(&redis.Options{Addr: r.addr})
+	defer c.Close()
+	if !waitUntil(10*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return c.Ping(ctx).Err() == nil
+	}) {
+		b, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
+		r.t.Fatalf("redis-server on %s did not answer within 10s; log:\n%s", r.addr, b)
+	}
+}
+
+// crash kills redis-server with SIGKILL: no shutdown, no final fsync; what
+// survives is what the append-only file already held.
+func (r *redisServer) crash() {
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	<-r.done
+}
+
+// TestChaosDripThroughRedisRestart runs a six-step sequence for 20 readers
+// against a Redis of its own with appendonly yes and appendfsync always,
+// crashes that Redis mid-sequence and starts it again from its folder a
+// few seconds later. While Redis is down the web side answers 503 with a
+// message; the running service resumes by itself, and every reader gets
+// every step.
+func TestChaosDripThroughRedisRestart(t *testing.T) {
+	const readers, concurrency, lease = 20, 4, 3 * time.Second
+	rs := startRedisServer(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr})
+	defer rdb.Close()
+	prefix := "test:" + testkit.RandomHex(6) + ":"
+	smtp := smtptest.Start(t)
+	seqDir := t.TempDir()
+	writeFiles(t, seqDir, killSequence())
+	s := newService(t, map[string]string{
+		"REDIS_URL": "redis://" + rs.addr + "/0", "REDIS_PREFIX": prefix,
+		"SMTP_URL": smtp.URL(), "SEQUENCES_DIR": seqDir, "DEFAULT_SEQUENCE": "drip",
+		"SEND_CONCURRENCY": fmt.Sprint(concurrency), "WORKER_LEASE": lease.String(),
+	})
+	emails := recipientList(readers, "drip.example.org")
+	signUpAndConfirm(t, s.base, smtp, emails)
+	confirmed := time.Now()
+
+	stepMails := func() int {
+		n := 0
+		for _, m := range smtp.Messages() {
+			if strings.HasPrefix(m.Subject(), "Step ") {
+				n++
+			}
+		}
+		return n
+	}
+	// Crash Redis once the second step is going out.
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 7))
+	point := readers + 1 + rng.IntN(readers)
+	if !waitUntil(20*time.Second, func() bool { return stepMails() >= point }) {
+		t.Fatalf("only %d step mails after 20s, want %d before the crash", stepMails(), point)
+	}
+	rs.crash()
+	down := time.Now()
+	sentAtCrash := stepMails()
+
+	// While Redis is down: /healthz 503, a JSON signup 503 with a message.
+	res, err := http.Get(s.base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET /healthz with Redis down: %d, want 503", res.StatusCode)
+	}
+	res, err = http.Post(s.base+"/subscribe", "application/json",
+		strings.NewReader(`{"email":"during-outage@drip.example.org","consent":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var msg struct{ Error string }
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") ||
+		json.Unmarshal(b, &msg) != nil || msg.Error == "" {
+		t.Errorf("POST /subscribe (JSON) with Redis down: %d %s %s; want 503 with a JSON message",
+			res.StatusCode, res.Header.Get("Content-Type"), b)
+	}
+	select {
+	case <-s.done:
+		t.Fatalf("the service exited while Redis was down")
+	default:
+	}
+
+	// Redis comes back from the same folder a few seconds later.
+	outage := time.Duration(3000+rng.IntN(2000)) * time.Millisecond
+	time.Sleep(time.Until(down.Add(outage)))
+	bin, _ := exec.LookPath("redis-server")
+	rs.start(bin)
+	up := time.Now()
+	if !waitUntil(10*time.Second, func() bool {
+		res, err := http.Get(s.base + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}) {
+		t.Errorf("GET /healthz not 200 within 10s of Redis coming back")
+	}
+
+	// The same process resumes: every reader gets every step.
+	if !waitUntil(60*time.Second, func() bool {
+		return stepMails() >= readers*killSteps && queued(t, rdb, prefix+"queue", "drip:") == 0
+	}) {
+		t.Errorf("after 60s: %d of %d step mails, %d drip jobs queued", stepMails(), readers*killSteps, queued(t, rdb, prefix+"queue", "drip:"))
+	}
+	resumed := time.Since(up)
+	var list struct {
+		Subscribers []struct {
+			Email string
+			Step  int
+		}
+	}
+	if code := s.admin("GET", "/admin/api/subscribers?status=confirmed", nil, &list); code != http.StatusOK {
+		t.Fatalf("admin API: status %d", code)
+	}
+	steps := map[string]int{}
+	for _, sub := range list.Subscribers {
+		steps[sub.Email] = sub.Step
+	}
+	lost, dups := 0, 0
+	for i := 1; i <= killSteps; i++ {
+		l, d := lostAndDuplicates(t, countTo(smtp, fmt.Sprintf("Step %d", i)), emails)
+		lost, dups = lost+l, dups+d
+	}
+	for _, e := range emails {
+		if steps[e] != killSteps {
+			t.Errorf("admin API: %s at step %d, want %d", e, steps[e], killSteps)
+		}
+	}
+	select {
+	case <-s.done:
+		t.Errorf("the service exited; it should have resumed by itself")
+	default:
+	}
+	t.Logf("Redis restart: seed %d; %d readers × %d steps, Redis down %.1fs after %d step mails (%.1fs after confirming); lost %d, duplicates %d (allowed ≤ %d); all sent %.1fs after Redis came back",
+		seed, readers, killSteps, up.Sub(down).Seconds(), sentAtCrash, down.Sub(confirmed).Seconds(), lost, dups, concurrency, resumed.Seconds())
+	if lost != 0 {
+		t.Errorf("%d step mails lost", lost)
+	}
+	if dups > concurrency {
+		t.Errorf("%d duplicates, more than the %d messages that can be in flight when Redis goes", dups, concurrency)
+	}
+	// Clean up: the keys live in this test's own Redis, removed with its folder.
+	rdb.Del(context.Background(), rdb.Keys(context.Background(), prefix+"*").Val()...)
+}
