@@ -96,9 +96,9 @@ var (
 	zones      = []string{"", "", "", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Australia/Sydney"}
 )
 
-// loadSpec describes subscribers written through the store's own code
-// (Store.CreateSubscriber, script create.lua), so they have exactly the
-// layout the service writes.
+// subLoad describes subscribers written through the store's own code
+// (Store.CreateSubscribers: script create.lua, pipelined), so they have
+// exactly the layout the service writes.
 type subLoad struct {
 	Tag      string // makes addresses unique
 	From, To int    // subscriber numbers [From, To)
@@ -108,11 +108,12 @@ type subLoad struct {
 	Workers  int
 }
 
-// loadSubscribers creates confirmed subscribers in parallel and returns
-// their ids in order.
+// loadSubscribers creates confirmed subscribers, batches in parallel, and
+// returns their ids in order.
 func loadSubscribers(ctx context.Context, st *redisstore.Store, l subLoad) ([]string, error) {
+	const batch = 1000
 	if l.Workers == 0 {
-		l.Workers = 32
+		l.Workers = 4
 	}
 	ids := make([]string, l.To-l.From)
 	var next atomic.Int64
@@ -125,29 +126,34 @@ func loadSubscribers(ctx context.Context, st *redisstore.Store, l subLoad) ([]st
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= l.To {
+				from := int(next.Add(batch)) - batch
+				if from >= l.To {
 					return
 				}
-				r := rand.New(rand.NewPCG(uint64(i), 7))
-				first := firstNames[r.IntN(len(firstNames))]
-				email := fmt.Sprintf("%s.%s%d@%s.example.org", strings.ToLower(orDefault(first, "reader")), lastNames[r.IntN(len(lastNames))], i, l.Tag)
-				at := l.At(i)
-				n := newsletter.NewSubscriber{
-					Email: email, Name: first, Sequence: l.Sequence, TZ: zones[r.IntN(len(zones))],
-					Status: newsletter.StatusConfirmed, At: at,
-					Consent: newsletter.Consent{Text: "Consent given before import", Version: "import", Source: "import", GivenAt: at},
+				to := min(from+batch, l.To)
+				ns, dues := make([]newsletter.NewSubscriber, 0, to-from), make([]time.Time, 0, to-from)
+				for i := from; i < to; i++ {
+					r := rand.New(rand.NewPCG(uint64(i), 7))
+					first := firstNames[r.IntN(len(firstNames))]
+					email := fmt.Sprintf("%s.%s%d@%s.example.org", strings.ToLower(orDefault(first, "reader")), lastNames[r.IntN(len(lastNames))], i, l.Tag)
+					at := l.At(i)
+					ns = append(ns, newsletter.NewSubscriber{
+						Email: email, Name: first, Sequence: l.Sequence, TZ: zones[r.IntN(len(zones))],
+						Status: newsletter.StatusConfirmed, At: at,
+						Consent: newsletter.Consent{Text: "Consent given before import", Version: "import", Source: "import", GivenAt: at},
+					})
+					var due time.Time
+					if l.FirstDue != nil {
+						due = l.FirstDue(i)
+					}
+					dues = append(dues, due)
 				}
-				var due time.Time
-				if l.FirstDue != nil {
-					due = l.FirstDue(i)
-				}
-				id, _, err := st.CreateSubscriber(ctx, n, due)
+				got, _, err := st.CreateSubscribers(ctx, ns, dues)
 				if err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
-				ids[i-l.From] = id
+				copy(ids[from-l.From:], got)
 			}
 		}()
 	}

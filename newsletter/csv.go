@@ -68,7 +68,7 @@ func ParseImportCSV(r io.Reader) ([]ImportRow, error) {
 			rows = append(rows, ImportRow{Problem: "CSV: " + pe.Err.Error()})
 			continue
 		}
-		rows = append(rows, ImportRow{Email: get(rec, "email"), Name: get(rec, "name"),
+		rows = append(rows, ImportRow{Email: fromCell(get(rec, "email")), Name: fromCell(get(rec, "name")),
 			Status: get(rec, "status"), Sequence: get(rec, "sequence")})
 	}
 }
@@ -93,9 +93,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status Status) (in
 			return n, err
 		}
 		for _, sub := range subs {
-			err := cw.Write([]string{sub.Email, sub.Name, string(sub.Status), sub.Sequence,
-				strconv.Itoa(sub.Step), sub.CreatedAt.UTC().Format(time.RFC3339)})
-			if err != nil {
+			if err := cw.Write(ExportRecord(sub)); err != nil {
 				return n, err
 			}
 			n++
@@ -109,4 +107,28 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status Status) (in
 		}
 		cursor = next
 	}
+}
+
+// ExportRecord is one subscriber as an export row (ExportCSVHeader).
+func ExportRecord(sub *Subscriber) []string {
+	return []string{toCell(sub.Email), toCell(sub.Name), string(sub.Status), sub.Sequence,
+		strconv.Itoa(sub.Step), sub.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// toCell keeps a spreadsheet from reading a cell as a formula: a value
+// starting with = + - or @ gets a leading apostrophe, which spreadsheets
+// hide and fromCell removes again on import.
+func toCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@'", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// fromCell undoes toCell.
+func fromCell(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@'", rune(v[1])) {
+		return v[1:]
+	}
+	return v
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -36,6 +38,24 @@ type ImportResult struct {
 func (s *Service) Import(ctx context.Context, rows []ImportRow, first int) (ImportResult, error) {
 	res := ImportResult{Errors: []ImportError{}}
 	now := s.Clock.Now()
+	// Rows are stored importBatch at a time, in one round trip to the store.
+	const importBatch = 500
+	batch, dues := make([]NewSubscriber, 0, importBatch), make([]time.Time, 0, importBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, created, err := s.Store.CreateSubscribers(ctx, batch, dues)
+		for _, c := range created {
+			if c {
+				res.Imported++
+			} else {
+				res.Skipped++
+			}
+		}
+		batch, dues = batch[:0], dues[:0]
+		return err
+	}
 	for i, r := range rows {
 		n, err := s.importRow(r)
 		if err != nil {
@@ -50,15 +70,15 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, first int) (Impo
 			}
 		}
 		n.At, n.Consent.GivenAt = now, now
-		_, created, err := s.Store.CreateSubscriber(ctx, n, due)
-		if err != nil {
-			return res, err
+		batch, dues = append(batch, n), append(dues, due)
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
-		if created {
-			res.Imported++
-		} else {
-			res.Skipped++
-		}
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	if res.Imported > 0 {
 		s.wake()
@@ -95,22 +115,46 @@ func (s *Service) importRow(r ImportRow) (NewSubscriber, error) {
 }
 
 // CheckEmail reports whether email is a plain, deliverable-looking address:
-// one @, a dot in the domain, no display name, no spaces or control
-// characters, at most 254 bytes.
+// one @, visible characters only, no display name or quoting, a domain of
+// dot-separated labels (letters, digits, inner hyphens; no IP literals),
+// at most 254 bytes.
 func CheckEmail(email string) error {
+	bad := errors.New("email: not a valid address")
 	if email == "" {
 		return errors.New("email: required")
 	}
-	if len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, " \t\r\n\x00<>,;\"") {
-		return errors.New("email: not a valid address")
+	if len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, "<>,;\"()[]\\") {
+		return bad
+	}
+	for _, r := range email {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return bad
+		}
 	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" {
-		return errors.New("email: not a valid address")
+		return bad
 	}
 	local, domain, ok := strings.Cut(email, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return errors.New("email: not a valid address")
+	if !ok || local == "" || len(local) > 64 || strings.Contains(domain, "@") {
+		return bad
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return bad
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return bad
+		}
+		for _, r := range l {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' {
+				return bad
+			}
+		}
+	}
+	if tld := labels[len(labels)-1]; strings.IndexFunc(tld, unicode.IsLetter) < 0 {
+		return bad // 1.2.3.4 is an IP address, not a domain
 	}
 	return nil
 }

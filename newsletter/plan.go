@@ -463,7 +463,9 @@ func admitsURL(v, base string, wide bool) bool {
 	return true
 }
 
-func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // admitsWord: letters and digits, with single inner spaces, dots and
 // hyphens between them; starting with a letter; not like "www.".

@@ -196,7 +196,7 @@ func ValidTZ(tz string) string {
 	if tz == "" || tz == "Local" || len(tz) > 64 {
 		return ""
 	}
-	if _, err := time.LoadLocation(tz); err != nil {
+	if _, err := loadLocation(tz); err != nil {
 		return ""
 	}
 	return tz

@@ -25,6 +25,11 @@ type Store interface {
 	// gets a confirmation job due at n.At; a confirmed one is enrolled in
 	// its sequence (drip job due at firstDue when the sequence is set).
 	CreateSubscriber(ctx context.Context, n NewSubscriber, firstDue time.Time) (id string, created bool, err error)
+	// CreateSubscribers is CreateSubscriber for many at once (for
+	// imports), in order; firstDue[i] belongs to ns[i]. After an error, the
+	// results it returns are those of the first subscribers, which were
+	// stored.
+	CreateSubscribers(ctx context.Context, ns []NewSubscriber, firstDue []time.Time) (ids []string, created []bool, err error)
 	// Subscriber loads one subscriber; ErrNotFound when absent.
 	Subscriber(ctx context.Context, id string) (*Subscriber, error)
 	// SubscriberByEmail loads one subscriber by normalized address.

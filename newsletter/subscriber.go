@@ -83,7 +83,7 @@ func (s *Subscriber) Location(fallback *time.Location) *time.Location {
 	if s.TZ == "" {
 		return fallback
 	}
-	loc, err := time.LoadLocation(s.TZ)
+	loc, err := loadLocation(s.TZ)
 	if err != nil {
 		return fallback
 	}

@@ -12,6 +12,19 @@ import (
 
 // CreateSubscriber stores n unless its address is known (script create.lua).
 func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber, firstDue time.Time) (string, bool, error) {
+	if err := s.saveConsent(ctx, n.Consent); err != nil {
+		return "", false, err
+	}
+	keys, args := s.createArgs(n, firstDue)
+	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", false, wrap("create subscriber", err)
+	}
+	return createResult(res)
+}
+
+// createArgs are the keys and arguments of create.lua for n.
+func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]string, []any) {
 	id := newID()
 	job, due := "", n.At
 	switch {
@@ -20,18 +33,75 @@ func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber
 	case n.Sequence != "":
 		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
 	}
-	if err := s.saveConsent(ctx, n.Consent); err != nil {
-		return "", false, err
-	}
 	args := append([]any{n.Email, id, job, ms(due), ms(n.At)}, newFields(n)...)
 	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue")}
-	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
-	if err != nil {
-		return "", false, wrap("create subscriber", err)
+	return keys, args
+}
+
+func createResult(res []any) (string, bool, error) {
+	if len(res) != 2 {
+		return "", false, wrap("create subscriber", fmt.Errorf("unexpected reply %v", res))
 	}
 	created, _ := res[0].(int64)
 	got, _ := res[1].(string)
 	return got, created == 1, nil
+}
+
+// CreateSubscribers is CreateSubscriber for many subscribers in one round
+// trip: a pipeline of create.lua runs, each atomic on its own and run in
+// order (an address twice in ns is created once). firstDue[i] belongs to
+// ns[i]. It returns the id of each and whether it was created; after an
+// error, the entries before the first failed one are valid.
+func (s *Store) CreateSubscribers(ctx context.Context, ns []newsletter.NewSubscriber, firstDue []time.Time) ([]string, []bool, error) {
+	ids, created := make([]string, len(ns)), make([]bool, len(ns))
+	for _, n := range ns {
+		if err := s.saveConsent(ctx, n.Consent); err != nil {
+			return ids[:0], created[:0], err
+		}
+	}
+	keys, args := make([][]string, len(ns)), make([][]any, len(ns))
+	for i, n := range ns {
+		keys[i], args[i] = s.createArgs(n, firstDue[i])
+	}
+	cmds := make([]*redis.Cmd, len(ns))
+	run := func(todo []int) error {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range todo {
+				cmds[i] = p.EvalSha(ctx, scriptCreate.Hash(), keys[i], args[i]...)
+			}
+			return nil
+		})
+		return err
+	}
+	todo := make([]int, len(ns))
+	for i := range todo {
+		todo[i] = i
+	}
+	err := run(todo)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis lost its scripts (a restart): load it, and run again the
+		// ones that did not run.
+		if lerr := scriptCreate.Load(ctx, s.rdb).Err(); lerr != nil {
+			return ids[:0], created[:0], wrap("create subscribers", lerr)
+		}
+		todo = todo[:0]
+		for i, c := range cmds {
+			if c.Err() != nil && redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				todo = append(todo, i)
+			}
+		}
+		err = run(todo)
+	}
+	for i, c := range cmds {
+		res, cerr := c.Slice()
+		if cerr == nil {
+			ids[i], created[i], cerr = createResult(res)
+		}
+		if cerr != nil {
+			return ids[:i], created[:i], wrap("create subscribers", cerr)
+		}
+	}
+	return ids, created, wrap("create subscribers", err)
 }
 
 func (s *Store) saveConsent(ctx context.Context, c newsletter.Consent) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,8 +234,7 @@ func (s *Server) exportCSV(c *fiber.Ctx, status newsletter.Status, q string) err
 				return err
 			}
 			for _, sub := range subs {
-				_ = w.Write([]string{sub.Email, sub.Name, string(sub.Status), sub.Sequence,
-					strconv.Itoa(sub.Step), sub.CreatedAt.UTC().Format(time.RFC3339)})
+				_ = w.Write(newsletter.ExportRecord(sub))
 			}
 			if offset+page >= total || len(subs) == 0 {
 				break

@@ -457,3 +457,33 @@ func TestAdminDeskOverviewAndSequences(t *testing.T) {
 	mustHave(t, page, "srcdoc=", "Integration tip #1", "1 Test Street")
 	d.get("/admin/sequences/guide/steps/nope.md", http.StatusNotFound)
 }
+
+func TestAdminDeskSessionRenewal(t *testing.T) {
+	a := apptest.Start(t, apptest.Options{NoWorker: true})
+	d := signIn(t, a)
+	signedIn := func() bool { return !strings.Contains(d.get("/admin", http.StatusOK), `name="token"`) }
+	a.Fake.Advance(2 * time.Hour)
+	res := must(a.Client.Get(a.URL + "/admin"))
+	status(t, res, http.StatusOK)
+	renewed := false
+	for _, c := range res.Cookies() {
+		renewed = renewed || c.Name == "nl_admin" && c.Value != "" && c.HttpOnly && c.SameSite == http.SameSiteStrictMode
+	}
+	if !renewed {
+		t.Fatalf("a session in use is not renewed")
+	}
+	a.Fake.Advance(11 * time.Hour) // 13 hours after signing in: alive, thanks to the renewal
+	if !signedIn() {
+		t.Fatalf("signed out while working")
+	}
+	// Renewals stop a week after signing in.
+	for i := 0; i < 20 && signedIn(); i++ {
+		a.Fake.Advance(11 * time.Hour)
+	}
+	if signedIn() {
+		t.Fatalf("a session outlives a week and a half")
+	}
+	if a.Fake.Now().Sub(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) < 7*24*time.Hour {
+		t.Errorf("signed out after %v, before a week", a.Fake.Now().Sub(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
+	}
+}

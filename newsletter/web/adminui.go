@@ -57,8 +57,9 @@ func (s *Server) adminUIRoutes() {
 }
 
 // signedIn reports whether the request carries a valid session cookie.
-// A session is renewed on use once it is older than sessionRenew, so that
-// an author who keeps working is not signed out mid-letter.
+// A session in use is renewed once it is older than sessionRenew, so that
+// an author who keeps working is not signed out mid-letter, but never
+// beyond sessionMax after signing in.
 func (s *Server) signedIn(c *fiber.Ctx) bool {
 	v := c.Cookies(sessionCookie)
 	if v == "" || s.cfg.AdminToken == "" {
@@ -69,22 +70,36 @@ func (s *Server) signedIn(c *fiber.Ctx) bool {
 	if err != nil {
 		return false
 	}
-	// The subject is "admin:<unix seconds of sign-in or renewal>".
-	if at, err := strconv.ParseInt(strings.TrimPrefix(subject, "admin:"), 10, 64); err != nil || now.Sub(time.Unix(at, 0)) > sessionRenew {
-		s.startSession(c)
+	// The subject is "admin:<sign-in>:<issued>", both Unix seconds.
+	parts := strings.Split(subject, ":")
+	if len(parts) != 3 || parts[0] != "admin" {
+		return false
+	}
+	signin, err1 := strconv.ParseInt(parts[1], 10, 64)
+	issued, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if now.Sub(time.Unix(issued, 0)) > sessionRenew && now.Sub(time.Unix(signin, 0)) < sessionMax {
+		s.startSession(c, time.Unix(signin, 0))
 	}
 	return true
 }
 
-// sessionRenew is the age at which a session in use gets a fresh cookie.
-const sessionRenew = time.Hour
+// A session cookie is renewed on use once older than sessionRenew, and at
+// most until sessionMax after signing in.
+const (
+	sessionRenew = time.Hour
+	sessionMax   = 7 * 24 * time.Hour
+)
 
 func (s *Server) secureCookies() bool { return strings.HasPrefix(s.cfg.Site.BaseURL, "https://") }
 
-// startSession sets a fresh session cookie.
-func (s *Server) startSession(c *fiber.Ctx) {
+// startSession sets a fresh session cookie for a sign-in at signin.
+func (s *Server) startSession(c *fiber.Ctx, signin time.Time) {
 	now := s.cfg.Clock.Now()
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.cfg.Signer.Sign(adminSession, "admin:"+strconv.FormatInt(now.Unix(), 10), now.Add(sessionTTL)),
+	subject := "admin:" + strconv.FormatInt(signin.Unix(), 10) + ":" + strconv.FormatInt(now.Unix(), 10)
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.cfg.Signer.Sign(adminSession, subject, now.Add(sessionTTL)),
 		// Max-Age rather than Expires: the browser counts it on its own clock.
 		Path: "/admin", HTTPOnly: true, SameSite: "Strict", Secure: s.secureCookies(), MaxAge: int(sessionTTL.Seconds())})
 }
@@ -215,7 +230,7 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
 			Site: s.cfg.Site, CSRF: s.csrf(c), Error: msg})
 	}
-	s.startSession(c)
+	s.startSession(c, now)
 	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/internal/apptest"
@@ -384,5 +386,60 @@ func TestThanksRedirectIsNoOpenRedirect(t *testing.T) {
 		if loc := res.Header.Get("Location"); loc != "/thanks" {
 			t.Errorf("redirect %q → Location %q, want /thanks", target, loc)
 		}
+	}
+}
+
+// TestAdminCookiesSecureOnHTTPS: with an https BASE_URL the desk's cookies
+// are Secure as well (in-process, on the dev-mode in-memory Redis).
+func TestAdminCookiesSecureOnHTTPS(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	store := redisstore.New(rdb, "")
+	set, err := sequences.Load(sequences.Builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "https://news.example.org"
+	clock := newsletter.SystemClock{}
+	signer := token.NewSigner([]byte(testkit.RandomHex(32)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
+		Links: &newsletter.Links{BaseURL: base, Signer: signer, Clock: clock}, Log: log}
+	app := web.New(web.Config{Service: svc, Store: store, Signer: signer, Site: templates.Site{Title: "T", BaseURL: base},
+		AdminToken: "admin-secret", Clock: clock, Log: log}).App()
+
+	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/admin", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	var csrf *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "nl_csrf" {
+			csrf = c
+		}
+	}
+	if csrf == nil || !csrf.Secure || !csrf.HttpOnly || csrf.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("CSRF cookie on https: %+v", csrf)
+	}
+	field := find(t, `name="csrf" value="([0-9a-f]+)"`, string(page))
+	req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"token": {"admin-secret"}, "csrf": {field}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "nl_csrf", Value: csrf.Value})
+	if res, err = app.Test(req, -1); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	var session *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "nl_admin" {
+			session = c
+		}
+	}
+	if session == nil || !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie on https: %q", res.Header.Values("Set-Cookie"))
 	}
 }

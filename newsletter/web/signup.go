@@ -74,6 +74,7 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	in.Email = strings.TrimSpace(in.Email)
 	if errs := s.valid.check(in); len(errs) > 0 {
 		return s.signupInvalid(c, isJSON, in, errs)
 	}

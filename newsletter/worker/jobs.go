@@ -132,7 +132,7 @@ func (w *Worker) deliver(ctx context.Context, sender newsletter.Sender, j newsle
 		out.LedgerKey = key
 		out.Send = &newsletter.Send{Kind: kind, Subject: msg.Subject, SentAt: w.Clock.Now()}
 		w.Metrics.Sent.WithLabelValues(kind).Inc()
-		return w.Store.Record(ctx, out)
+		return w.recordSent(ctx, out)
 	case errors.Is(err, newsletter.ErrRejected):
 		w.Log.Warn("address rejected; marked bounced", "subscriber", j.Subscriber, "err", err)
 		w.Metrics.Failed.WithLabelValues(kind, "rejected").Inc()
