@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +253,3 @@ func mustLoad(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
