@@ -73,7 +73,7 @@ func run() int {
 	flag.IntVar(&o.conns, "conns", 50, "concurrent connections of the signup load")
 	flag.IntVar(&o.signupN, "signup-n", 20000, "measured signups per round and server")
 	flag.IntVar(&o.warmup, "warmup", 2000, "signups before measuring")
-	flag.IntVar(&o.rounds, "rounds", 2, "rounds of the signup load (ours and the reference alternate)")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the signup load (ours and the reference alternate)")
 	flag.Float64Var(&o.pacedFrac, "paced", 0.5, "offered rate of the signup latency run, as a fraction of the reference's throughput")
 	flag.IntVar(&o.sendN, "send-n", 10000, "subscribers a letter goes to")
 	flag.IntVar(&o.sendConc, "send-conc", 4, "SEND_CONCURRENCY of the worker and connections of the go-mail reference")

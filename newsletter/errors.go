@@ -19,6 +19,8 @@ var (
 	// ErrConflict means the request does not fit the record's state, such as
 	// cancelling a letter that was already sent.
 	ErrConflict = errors.New("conflict")
+	// ErrLimited means a rate limit refused the request; nothing was stored.
+	ErrLimited = errors.New("rate limited")
 )
 
 // FieldErrors maps an input field to a message a person can act on.

@@ -29,6 +29,9 @@ type SignupRequest struct {
 	Email, Name, Sequence, TZ string
 	IP                        string // already truncated for the consent record
 	Source                    string // "form" or "api"
+	// Limit, when set, counts this signup against the client's limit in
+	// the same write; past it Signup stores nothing and returns ErrLimited.
+	Limit Limit
 }
 
 // SignupResult says what a signup did; the web side answers the same way
@@ -58,6 +61,7 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 		Email: NormalizeEmail(r.Email), Name: r.Name, Sequence: r.Sequence, TZ: ValidTZ(r.TZ),
 		Status: StatusPending, At: now,
 		Consent: Consent{Text: ConsentText, Version: ConsentVersion, Source: r.Source, IP: r.IP, GivenAt: now},
+		Limit:   r.Limit,
 	}
 	id, created, err := s.Store.CreateSubscriber(ctx, n, time.Time{})
 	if err != nil {

@@ -11,6 +11,19 @@ type NewSubscriber struct {
 	Status                    Status // StatusPending or StatusConfirmed
 	Consent                   Consent
 	At                        time.Time
+	// Limit, when its Max is above 0, is counted in the same write (one
+	// round trip for a signup): past Max, CreateSubscriber stores nothing
+	// and returns ErrLimited.
+	Limit Limit
+}
+
+// Limit caps requests per key and window, as Store.Hit counts them: the
+// request is counted in the window that holds its time, and refused when
+// the count goes past Max. A Max of 0 is no limit.
+type Limit struct {
+	Key    string
+	Max    int
+	Window time.Duration
 }
 
 // Store keeps subscribers, letters, the job queue and the send ledger.
@@ -24,6 +37,8 @@ type Store interface {
 	// new or existing id and whether it was created. A pending subscriber
 	// gets a confirmation job due at n.At; a confirmed one is enrolled in
 	// its sequence (drip job due at firstDue when the sequence is set).
+	// With n.Limit set it counts one hit first (known address or not) and
+	// returns ErrLimited, storing nothing, past the limit.
 	CreateSubscriber(ctx context.Context, n NewSubscriber, firstDue time.Time) (id string, created bool, err error)
 	// CreateSubscribers is CreateSubscriber for many at once (for
 	// imports), in order; firstDue[i] belongs to ns[i]. After an error, the

@@ -94,8 +94,8 @@ func TestGracefulShutdownHandsBackAndLosesNothing(t *testing.T) {
 	s.stop()
 
 	lost, dups := lostAndDuplicates(t, countTo(smtp, subject), emails)
-	t.Logf("graceful shutdown: seed %d; SIGTERM at %d of %d mails, exit code %d after %v (bound %v), %d mails by then, %d sends queued and none leased; the remaining went out %.1fs after the restart; lost %d, duplicates %d",
-		seed, atSignal, recipients, exitCode, exitAfter.Round(time.Millisecond), bound, atExit, left, finished.Seconds(), lost, dups)
+	t.Logf("graceful shutdown: seed %d; SIGTERM at %d of %d mails, exit code %d after %v (bound %v), %d mails by then, %d sends queued, %d of them leased; the remaining went out %.1fs after the restart; lost %d, duplicates %d",
+		seed, atSignal, recipients, exitCode, exitAfter.Round(time.Millisecond), bound, atExit, left, leased, finished.Seconds(), lost, dups)
 	if lost != 0 {
 		t.Errorf("%d recipients lost", lost)
 	}

@@ -14,7 +14,7 @@ import (
 // returns the count so far and the window's end.
 func (s *Store) Hit(ctx context.Context, key string, at time.Time, window time.Duration) (int64, time.Time, error) {
 	start := at.Truncate(window)
-	k := s.key("rl", key, strconv.FormatInt(start.Unix(), 10))
+	k := s.rateKey(key, at, window)
 	var incr *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		incr = p.Incr(ctx, k)
@@ -25,6 +25,11 @@ func (s *Store) Hit(ctx context.Context, key string, at time.Time, window time.D
 		return 0, time.Time{}, wrap("rate limit", err)
 	}
 	return incr.Val(), start.Add(window), nil
+}
+
+// rateKey is the counter of key in the window that holds at.
+func (s *Store) rateKey(key string, at time.Time, window time.Duration) string {
+	return s.key("rl", key, strconv.FormatInt(at.Truncate(window).Unix(), 10))
 }
 
 // Secret returns the key for signed links, creating 32 random bytes once.

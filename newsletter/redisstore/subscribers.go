@@ -33,8 +33,12 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	case n.Sequence != "":
 		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
 	}
-	args := append([]any{n.Email, id, job, ms(due), ms(n.At)}, newFields(n)...)
-	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue")}
+	counter, max, ttl := s.key("emails"), 0, int64(0) // no limit: the counter key is not touched
+	if l := n.Limit; l.Max > 0 && l.Window > 0 {
+		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
+	}
+	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl}, newFields(n)...)
+	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue"), counter}
 	return keys, args
 }
 
@@ -43,6 +47,9 @@ func createResult(res []any) (string, bool, error) {
 		return "", false, wrap("create subscriber", fmt.Errorf("unexpected reply %v", res))
 	}
 	created, _ := res[0].(int64)
+	if created < 0 {
+		return "", false, fmt.Errorf("create subscriber: %w", newsletter.ErrLimited)
+	}
 	got, _ := res[1].(string)
 	return got, created == 1, nil
 }

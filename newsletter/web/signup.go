@@ -52,45 +52,73 @@ func (s *Server) cors(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// subscribe takes a signup as a form or JSON.
+// subscribe takes a signup as a form or JSON. Every POST counts once
+// toward the client's SIGNUP_LIMIT: a valid signup in the store's own
+// write (one round trip to Redis), anything else through Hit before it is
+// answered; past the limit the answer is 429 whatever the request was.
 func (s *Server) subscribe(c *fiber.Ctx) error {
 	now := s.cfg.Clock.Now()
 	ip := s.clientIP(c)
+	var limit newsletter.Limit
 	if s.cfg.SignupLimit > 0 {
-		n, reset, err := s.cfg.Store.Hit(c.UserContext(), "signup:"+ip.String(), now, time.Hour)
+		limit = newsletter.Limit{Key: "signup:" + ip.String(), Max: s.cfg.SignupLimit, Window: time.Hour}
+	}
+	// counted counts a request the store did not count; true when it is
+	// over the limit, and then 429 is answered.
+	counted := func() (bool, error) {
+		if limit.Max == 0 {
+			return false, nil
+		}
+		n, reset, err := s.cfg.Store.Hit(c.UserContext(), limit.Key, now, limit.Window)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if n > int64(s.cfg.SignupLimit) {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Sub(now).Seconds())+1))
-			return s.fail(c, fiber.StatusTooManyRequests, "Too many signups from your address this hour. Please try again later.")
+		if n > int64(limit.Max) {
+			return true, s.tooMany(c, now, reset)
 		}
+		return false, nil
 	}
 	isJSON, in, err := decodeSignup(c)
 	var typeErrs newsletter.FieldErrors
 	if errors.As(err, &typeErrs) {
+		if over, err := counted(); over || err != nil {
+			return err
+		}
 		return s.signupInvalid(c, isJSON, in, typeErrs)
 	}
 	if err != nil {
+		if over, err := counted(); over || err != nil {
+			return err
+		}
 		return err
 	}
-	in.Email = strings.TrimSpace(in.Email)
 	if errs := s.valid.check(in); len(errs) > 0 {
+		if over, err := counted(); over || err != nil {
+			return err
+		}
 		return s.signupInvalid(c, isJSON, in, errs)
 	}
 	result := newsletter.SignupResult("honeypot")
 	if in.Website == "" {
 		result, err = s.cfg.Service.Signup(c.UserContext(), newsletter.SignupRequest{
 			Email: in.Email, Name: strings.TrimSpace(in.Name), Sequence: in.Sequence, TZ: in.TZ,
-			IP: truncateIP(ip), Source: map[bool]string{true: "api", false: "form"}[isJSON],
+			IP: truncateIP(ip), Source: map[bool]string{true: "api", false: "form"}[isJSON], Limit: limit,
 		})
+		if errors.Is(err, newsletter.ErrLimited) {
+			return s.tooMany(c, now, now.Truncate(limit.Window).Add(limit.Window))
+		}
 		var fe newsletter.FieldErrors
-		if errors.As(err, &fe) {
+		if errors.As(err, &fe) { // refused before the store counted it
+			if over, err := counted(); over || err != nil {
+				return err
+			}
 			return s.signupInvalid(c, isJSON, in, fe)
 		}
 		if err != nil {
 			return err
 		}
+	} else if over, err := counted(); over || err != nil {
+		return err
 	}
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()
@@ -99,6 +127,12 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "pending"})
 	}
 	return c.Redirect(s.thanksURL(c, in.Redirect), fiber.StatusSeeOther)
+}
+
+// tooMany answers 429 with Retry-After until the window resets.
+func (s *Server) tooMany(c *fiber.Ctx, now, reset time.Time) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Sub(now).Seconds())+1))
+	return s.fail(c, fiber.StatusTooManyRequests, "Too many signups from your address this hour. Please try again later.")
 }
 
 func (s *Server) signupInvalid(c *fiber.Ctx, isJSON bool, in *signupInput, errs map[string]string) error {

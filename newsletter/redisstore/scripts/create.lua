@@ -5,18 +5,32 @@
 -- KEYS[3] the status set to join (zset id -> time)
 -- KEYS[4] all subscribers (zset id -> created)
 -- KEYS[5] the job queue (zset job id -> due ms)
+-- KEYS[6] a rate-limit counter (rl:<key>:<window>), read only when ARGV[6] > 0
 -- ARGV[1] email, ARGV[2] new id, ARGV[3] job id to queue ("" for none),
 -- ARGV[4] its due time (ms), ARGV[5] created (ms),
--- ARGV[6..] field/value pairs of the subscriber hash.
+-- ARGV[6] most requests in the counter's window (0: no limit),
+-- ARGV[7] the counter's time to live (s),
+-- ARGV[8..] field/value pairs of the subscriber hash.
 --
--- Returns {1, id} when created, {0, existing id} when the address is known.
+-- The limit counts this request first, known address or not, as
+-- Store.Hit does: a signup is one round trip.
+--
+-- Returns {1, id} when created, {0, existing id} when the address is known,
+-- {-1, count} when the limit refused it (nothing stored).
+if tonumber(ARGV[6]) > 0 then
+  local n = redis.call('INCR', KEYS[6])
+  redis.call('EXPIRE', KEYS[6], ARGV[7])
+  if n > tonumber(ARGV[6]) then
+    return {-1, tostring(n)}
+  end
+end
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then
   return {0, existing}
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local fields = {}
-for i = 6, #ARGV do
+for i = 8, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[2], unpack(fields))

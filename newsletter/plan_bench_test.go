@@ -1,0 +1,35 @@
+package newsletter
+
+// One letter composed for one recipient, through a plan (plan.go) and
+// through the full rendering it stands in for:
+//
+//	go test -run '^$' -bench 'Compose' -count 6 ./newsletter/
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/satina/newsletter/internal/testkit"
+)
+
+func BenchmarkComposeLetter(b *testing.B) {
+	c := planComposer("https://letters.example.org")
+	l := &Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
+	for _, way := range []string{"planned", "full"} {
+		b.Run(way, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				sub := &Subscriber{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: StatusConfirmed}
+				var err error
+				if way == "planned" {
+					_, err = c.Letter(sub, l)
+				} else {
+					_, err = fullLetter(c, sub, l)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
