@@ -70,7 +70,9 @@ func TestGracefulShutdownHandsBackAndLosesNothing(t *testing.T) {
 	// claimed and not started is due again now, not in an hour.
 	horizon := time.Now().Add(10 * time.Minute).UnixMilli()
 	leased := 0
-	for _, job := range rdb.ZRangeByScore(t.Context(), prefix+"queue", &redis.ZRangeBy{Min: strconv.FormatInt(horizon, 10), Max: "+inf"}).Val() {
+	for _, job := range rdb.ZRangeArgs(t.Context(), redis.ZRangeArgs{
+		Key: prefix + "queue", ByScore: true, Start: strconv.FormatInt(horizon, 10), Stop: "+inf",
+	}).Val() {
 		if strings.HasPrefix(job, "lsend:") {
 			leased++
 		}

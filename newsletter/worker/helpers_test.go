@@ -252,4 +252,3 @@ func mustLoad(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
-

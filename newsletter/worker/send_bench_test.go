@@ -102,3 +102,33 @@ func BenchmarkComposeLetter(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWorkerRun is BenchmarkLetterSend through the worker's own loop
+// (Run, SEND_CONCURRENCY=4 senders), as `newsletter worker` sends a letter.
+// One op is one mail.
+func BenchmarkWorkerRun(b *testing.B) {
+	sb := newSendBench(b)
+	sb.w.Concurrency = 4
+	ctx := context.Background()
+	sb.importConfirmed(b, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := sb.svc.ScheduleLetter(ctx, newsletter.LetterDraft{Subject: "On rest", Markdown: testkit.SampleLetter, SendAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sb.w.Run(run) }()
+	deadline := time.Now().Add(5 * time.Minute)
+	for sb.sink.Accepted() < int64(b.N) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	stop()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if got := sb.sink.Accepted(); got != int64(b.N) {
+		b.Fatalf("the server accepted %d mails, want %d", got, b.N)
+	}
+}
