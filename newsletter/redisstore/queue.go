@@ -41,6 +41,18 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n
 	return jobs, nil
 }
 
+// Replan moves a drip job to due after a sequence edit, unless it may be
+// claimed by a worker right now (script replan.lua). It reports whether it
+// moved the job.
+func (s *Store) Replan(ctx context.Context, j newsletter.Job, due, now time.Time, lease time.Duration) (bool, error) {
+	n, err := scriptReplan.Run(ctx, s.rdb, []string{s.key("queue")},
+		j.ID(), due.UnixMilli(), now.UnixMilli(), now.Add(lease).UnixMilli()).Int()
+	if err != nil {
+		return false, wrap("replan", err)
+	}
+	return n == 1, nil
+}
+
 // Retry puts a claimed job back at due with one more attempt counted.
 func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -24,5 +24,6 @@ var (
 	scriptConfirm = loadScript("confirm")
 	scriptResend  = loadScript("resend")
 	scriptRecord  = loadScript("record")
+	scriptReplan  = loadScript("replan")
 	scriptPage    = loadScript("page")
 )

@@ -827,3 +827,46 @@ func TestEraseLeavesNoKeyOfTheSubscriber(t *testing.T) {
 		t.Errorf("re-signup after erase has sends %v", sends)
 	}
 }
+
+func TestReplanScript(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	lease := 2 * time.Minute
+	nextWeek := now.Add(7 * 24 * time.Hour)
+	cases := []struct {
+		name      string
+		current   time.Time // zero: no job queued
+		wantMoved bool
+	}{
+		{"absent: a finished subscriber gets an appended step", time.Time{}, true},
+		{"due and unclaimed", now.Add(-time.Minute), true},
+		{"inside a lease: a worker may be sending it", now.Add(lease / 2), false},
+		{"at the very end of a lease", now.Add(lease), false},
+		{"further out than a lease", now.Add(3 * 24 * time.Hour), true},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := drip(fmt.Sprintf("replan%d", i))
+			if !c.current.IsZero() {
+				if err := f.s.Schedule(ctx, j, c.current); err != nil {
+					t.Fatal(err)
+				}
+			}
+			moved, err := f.s.Replan(ctx, j, nextWeek, now, lease)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if moved != c.wantMoved {
+				t.Fatalf("moved = %v, want %v", moved, c.wantMoved)
+			}
+			want := nextWeek
+			if !c.wantMoved {
+				want = c.current
+			}
+			if got := f.queue(t)[j.ID()]; !got.Equal(want) {
+				t.Fatalf("job due %v, want %v", got, want)
+			}
+		})
+	}
+}

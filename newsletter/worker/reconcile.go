@@ -47,10 +47,13 @@ func (w *Worker) reschedule(ctx context.Context, sequence string) (int, error) {
 			continue
 		}
 		if _, due, ok := newsletter.NextStep(w.Sequences, sub, w.DefaultTZ); ok {
-			if err := w.Store.Schedule(ctx, newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, due); err != nil {
+			moved, err := w.Store.Replan(ctx, newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, due, w.Clock.Now(), w.Lease)
+			if err != nil {
 				return n, err
 			}
-			n++
+			if moved {
+				n++
+			}
 		}
 	}
 	return n, nil

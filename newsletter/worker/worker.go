@@ -31,6 +31,7 @@ type Store interface {
 	FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error
 	Enrolled(ctx context.Context, sequence string) ([]string, error)
 	SequenceVersion(ctx context.Context, sequence, hash string) (string, error)
+	Replan(ctx context.Context, j newsletter.Job, due, now time.Time, lease time.Duration) (bool, error)
 }
 
 // Limiter paces sending across every worker process; nil sends unpaced.
