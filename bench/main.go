@@ -58,6 +58,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "refserver" {
 		os.Exit(refServerMain(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "refsend" {
+		os.Exit(refSendMain(os.Args[2:]))
+	}
 	os.Exit(run())
 }
 
@@ -74,7 +77,7 @@ func run() int {
 	flag.IntVar(&o.signupN, "signup-n", 20000, "measured signups per round and server")
 	flag.IntVar(&o.warmup, "warmup", 2000, "signups before measuring")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the signup load (ours and the reference alternate)")
-	flag.Float64Var(&o.pacedFrac, "paced", 0.5, "offered rate of the signup latency run, as a fraction of the reference's throughput")
+	flag.Float64Var(&o.pacedFrac, "paced", 0.25, "offered rate of the signup latency run, as a fraction of the reference's throughput")
 	flag.IntVar(&o.sendN, "send-n", 10000, "subscribers a letter goes to")
 	flag.IntVar(&o.sendConc, "send-conc", 4, "SEND_CONCURRENCY of the worker and connections of the go-mail reference")
 	flag.IntVar(&o.sendRounds, "send-rounds", 2, "letters sent (each to every subscriber), alternating with the reference")

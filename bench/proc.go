@@ -171,9 +171,6 @@ func procStatusKB(pid int, field string) (int64, error) {
 // cpuTime is the user+system CPU the process has used so far.
 func (p *proc) cpuTime() time.Duration { return cpuOf(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)) }
 
-// selfCPU is this process's CPU so far.
-func selfCPU() time.Duration { return cpuOf("/proc/self/stat") }
-
 func cpuOf(path string) time.Duration {
 	b, err := os.ReadFile(path)
 	if err != nil {

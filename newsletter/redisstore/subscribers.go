@@ -134,7 +134,11 @@ func (s *Store) Subscriber(ctx context.Context, id string) (*newsletter.Subscrib
 	if len(h) == 0 {
 		return nil, fmt.Errorf("subscriber %s: %w", id, newsletter.ErrNotFound)
 	}
-	sub := decode(id, h)
+	return s.withConsent(ctx, decode(id, h))
+}
+
+// withConsent fills in the wording of sub's consent version.
+func (s *Store) withConsent(ctx context.Context, sub *newsletter.Subscriber) (*newsletter.Subscriber, error) {
 	if v := sub.Consent.Version; v != "" {
 		if text, ok := s.consents.Load(v); ok {
 			sub.Consent.Text = text.(string)
@@ -150,6 +154,27 @@ func (s *Store) Subscriber(ctx context.Context, id string) (*newsletter.Subscrib
 		sub.Consent.Text = text
 	}
 	return sub, nil
+}
+
+// SubscriberRecorded loads one subscriber, as Subscriber does, and
+// reports whether key is in its ledger, as Recorded does, in one round
+// trip: what a worker reads before sending a letter.
+func (s *Store) SubscriberRecorded(ctx context.Context, id, key string) (*newsletter.Subscriber, bool, error) {
+	var h *redis.MapStringStringCmd
+	var recorded *redis.BoolCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		h = p.HGetAll(ctx, s.subKey(id))
+		recorded = p.HExists(ctx, s.ledgerKey(id), key)
+		return nil
+	})
+	if err != nil {
+		return nil, false, wrap("load subscriber", err)
+	}
+	if len(h.Val()) == 0 {
+		return nil, false, fmt.Errorf("subscriber %s: %w", id, newsletter.ErrNotFound)
+	}
+	sub, err := s.withConsent(ctx, decode(id, h.Val()))
+	return sub, recorded.Val(), err
 }
 
 // SubscriberByEmail loads one subscriber by normalized address.

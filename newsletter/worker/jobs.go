@@ -90,7 +90,14 @@ func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j new
 	if err != nil {
 		return err
 	}
-	sub, err := w.loadSubscriber(ctx, j)
+	key := newsletter.LetterLedgerKey(l.ID)
+	// The subscriber and the ledger in one round trip: a letter goes to
+	// many, and each round trip costs the worker about as much CPU as
+	// composing the mail.
+	sub, done, err := w.Store.SubscriberRecorded(ctx, j.Subscriber, key)
+	if errors.Is(err, newsletter.ErrNotFound) {
+		sub, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -98,11 +105,15 @@ func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j new
 		w.Metrics.Dropped.WithLabelValues(string(j.Kind), "left").Inc()
 		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: "skipped"})
 	}
+	out := newsletter.Outcome{Job: j, Counter: "sent"}
+	if done {
+		return w.settleRecorded(ctx, out)
+	}
 	msg, err := w.Composer.Letter(sub, l)
 	if err != nil {
 		return w.giveUp(ctx, j, err)
 	}
-	return w.deliver(ctx, sender, j, newsletter.LetterLedgerKey(l.ID), msg, newsletter.Outcome{Job: j, Counter: "sent"})
+	return w.send(ctx, sender, j, key, msg, out)
 }
 
 // deliver sends msg unless key is already in the ledger, then records out.
@@ -114,10 +125,20 @@ func (w *Worker) deliver(ctx context.Context, sender newsletter.Sender, j newsle
 		return err
 	}
 	if done {
-		// Sent before a crash that came after the ledger write: settle the job.
-		out.Send, out.LedgerKey, out.Counter = nil, "", ""
-		return w.Store.Record(ctx, out)
+		return w.settleRecorded(ctx, out)
 	}
+	return w.send(ctx, sender, j, key, msg, out)
+}
+
+// settleRecorded settles a job whose mail is already in the ledger: it
+// was sent before a crash that came after the ledger write.
+func (w *Worker) settleRecorded(ctx context.Context, out newsletter.Outcome) error {
+	out.Send, out.LedgerKey, out.Counter = nil, "", ""
+	return w.Store.Record(ctx, out)
+}
+
+// send sends msg, whose key is not in the ledger, and records out.
+func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newsletter.Job, key string, msg *newsletter.Message, out newsletter.Outcome) error {
 	if w.Limiter != nil {
 		if err := w.Limiter.Wait(ctx); err != nil {
 			return err
@@ -125,7 +146,7 @@ func (w *Worker) deliver(ctx context.Context, sender newsletter.Sender, j newsle
 	}
 	kind := kindOf(j)
 	start := time.Now()
-	err = sender.Send(ctx, msg)
+	err := sender.Send(ctx, msg)
 	w.Metrics.SendSeconds.Observe(time.Since(start).Seconds())
 	switch {
 	case err == nil:
