@@ -36,7 +36,7 @@ func benchFanOut(e *env) error {
 
 	// Reference first (the worker is not running yet): the Redis floor of a fan-out.
 	t0 := time.Now()
-	ids, err := rdb.ZRangeByScore(ctx, prefix+"status:confirmed", &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(time.Now().UnixMilli(), 10)}).Result()
+	ids, err := rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: prefix + "status:confirmed", ByScore: true, Start: "-inf", Stop: strconv.FormatInt(time.Now().UnixMilli(), 10)}).Result()
 	if err != nil {
 		return err
 	}

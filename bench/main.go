@@ -34,6 +34,7 @@ type options struct {
 	db, dripDB int
 	only       map[string]bool
 	keep       bool
+	oursBin    string
 
 	conns, signupN, warmup, rounds int
 	pacedFrac                      float64
@@ -73,6 +74,7 @@ func run() int {
 	flag.IntVar(&o.dripDB, "drip-db", 9, "Redis database for the drip-at-scale scenario (its keys are big)")
 	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm", "scenarios to run, comma-separated")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the subprocess logs")
+	flag.StringVar(&o.oursBin, "ours", "", "a newsletter binary to measure instead of building ./cmd/newsletter (e.g. an older commit's, for before/after)")
 	flag.IntVar(&o.conns, "conns", 50, "concurrent connections of the signup load")
 	flag.IntVar(&o.signupN, "signup-n", 20000, "measured signups per round and server")
 	flag.IntVar(&o.warmup, "warmup", 2000, "signups before measuring")
@@ -157,10 +159,15 @@ func run() int {
 	}
 	e.rep.machine = machine(rdb.InfoMap(context.Background(), "server").Val()["Server"]["redis_version"])
 	rdb.Close()
-	logf("building ./cmd/newsletter")
-	if e.ours, err = buildOurs(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
+	if o.oursBin != "" {
+		e.ours = o.oursBin
+		logf("measuring %s", o.oursBin)
+	} else {
+		logf("building ./cmd/newsletter")
+		if e.ours, err = buildOurs(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
 	}
 	if e.sink, err = startSink(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -10,6 +10,8 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ func newSendBench(b *testing.B) *sendBench {
 	links := &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
 	w := &worker.Worker{
 		Store: st, Transport: transport, Sequences: set, DefaultTZ: time.UTC, Clock: clock, Metrics: metrics.New(nil),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), // no log lines amid the benchmark's
 		Composer: &newsletter.Composer{Links: links, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."},
 	}
 	svc := &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Links: links}
@@ -84,22 +87,6 @@ func BenchmarkLetterSend(b *testing.B) {
 	}
 	if got := sb.sink.Accepted(); got != int64(b.N) || n != b.N+1 {
 		b.Fatalf("drained %d jobs and the server accepted %d mails, want %d and %d", n, got, b.N+1, b.N)
-	}
-}
-
-// BenchmarkComposeLetter is the worker's rendering of one letter for one
-// subscriber, without Redis or SMTP.
-func BenchmarkComposeLetter(b *testing.B) {
-	clock := newsletter.SystemClock{}
-	c := &newsletter.Composer{Links: &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
-		PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."}
-	l := &newsletter.Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		sub := &newsletter.Subscriber{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: newsletter.StatusConfirmed}
-		if _, err := c.Letter(sub, l); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 
