@@ -82,7 +82,7 @@ func run() int {
 	flag.Float64Var(&o.pacedFrac, "paced", 0.25, "offered rate of the signup latency run, as a fraction of the reference's throughput")
 	flag.IntVar(&o.sendN, "send-n", 10000, "subscribers a letter goes to")
 	flag.IntVar(&o.sendConc, "send-conc", 4, "SEND_CONCURRENCY of the worker and connections of the go-mail reference")
-	flag.IntVar(&o.sendRounds, "send-rounds", 2, "letters sent (each to every subscriber), alternating with the reference")
+	flag.IntVar(&o.sendRounds, "send-rounds", 3, "letters sent (each to every subscriber), alternating with the reference")
 	flag.IntVar(&o.fanoutN, "fanout-n", 100000, "subscribers of the fanned-out letter")
 	flag.StringVar(&dripSizes, "drip-sizes", "10000,100000,1000000", "enrolment counts at which a scheduler tick is timed")
 	flag.IntVar(&o.claimIters, "claim-iters", 400, "timed ticks per size and case")

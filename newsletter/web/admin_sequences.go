@@ -42,15 +42,7 @@ func (s *Server) sequencesPage(c *fiber.Ctx) error {
 
 func (s *Server) stepPage(c *fiber.Ctx) error {
 	id, name := pathParam(c, "id"), pathParam(c, "name")
-	st, err := s.findStep(id, name)
-	if err != nil {
-		return err
-	}
-	comp, err := s.composer()
-	if err != nil {
-		return err
-	}
-	m, err := comp.PreviewStep(st)
+	m, err := s.previewStep(id, name)
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,20 @@ func (s *Server) findStep(id, name string) (*sequences.Step, error) {
 	return nil, fiber.NewError(fiber.StatusNotFound, "There is no such step.")
 }
 
+// previewStep renders step name of sequence id for a sample subscriber,
+// or answers 404.
+func (s *Server) previewStep(id, name string) (*newsletter.Message, error) {
+	st, err := s.findStep(id, name)
+	if err != nil {
+		return nil, err
+	}
+	comp, err := s.composer()
+	if err != nil {
+		return nil, err
+	}
+	return comp.PreviewStep(st)
+}
+
 // formatAfter writes a step's wait as the sequence files do: "0s", "3d",
 // "1w", "90m".
 func formatAfter(d time.Duration) string {

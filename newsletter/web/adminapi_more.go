@@ -207,15 +207,7 @@ func (s *Server) sequencesAPI(c *fiber.Ctx) error {
 }
 
 func (s *Server) stepPreviewAPI(c *fiber.Ctx) error {
-	st, err := s.findStep(pathParam(c, "id"), pathParam(c, "name"))
-	if err != nil {
-		return err
-	}
-	comp, err := s.composer()
-	if err != nil {
-		return err
-	}
-	m, err := comp.PreviewStep(st)
+	m, err := s.previewStep(pathParam(c, "id"), pathParam(c, "name"))
 	if err != nil {
 		return err
 	}
