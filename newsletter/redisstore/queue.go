@@ -12,9 +12,10 @@ import (
 	"github.com/satina/newsletter/newsletter"
 )
 
-// Schedule puts a job in the queue at due, moving it when present.
+// Schedule puts a job in the queue at due (confirmations ahead of their
+// turn, see newsletter.QueueScore), moving it when present.
 func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) error {
-	z := redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()}
+	z := redis.Z{Score: float64(newsletter.QueueScore(j, due).UnixMilli()), Member: j.ID()}
 	return wrap("schedule", s.rdb.ZAdd(ctx, s.key("queue"), z).Err())
 }
 

@@ -111,8 +111,8 @@ func TestCreateScript(t *testing.T) {
 		t.Errorf("not in the list of all subscribers")
 	}
 	q := f.queue(t)
-	if due, ok := q["confirm:"+id]; !ok || !due.Equal(t0) || len(q) != 1 {
-		t.Errorf("queue = %v, want only the confirmation job due at %v", q, t0)
+	if due, ok := q["confirm:"+id]; !ok || !due.Equal(t0.Add(-newsletter.ConfirmPriority)) || len(q) != 1 {
+		t.Errorf("queue = %v, want only the confirmation job, queued ahead of its turn at %v", q, t0)
 	}
 	sub, err := f.s.Subscriber(ctx, id)
 	if err != nil {
@@ -478,8 +478,8 @@ func TestResendScript(t *testing.T) {
 	if !sub.ConfirmMailAt.Equal(last) {
 		t.Errorf("ConfirmMailAt = %v, want %v", sub.ConfirmMailAt, last)
 	}
-	if due, ok := f.queue(t)["confirm:"+id]; !ok || !due.Equal(last) {
-		t.Errorf("confirmation job due %v %v, want %v", due, ok, last)
+	if due, ok := f.queue(t)["confirm:"+id]; !ok || !due.Equal(last.Add(-newsletter.ConfirmPriority)) {
+		t.Errorf("confirmation job queued at %v %v, want ConfirmPriority before %v", due, ok, last)
 	}
 
 	// Not pending: nothing queued.

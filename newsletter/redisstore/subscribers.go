@@ -29,7 +29,8 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	job, due := "", n.At
 	switch {
 	case n.Status == newsletter.StatusPending:
-		job = newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+		j := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
+		job, due = j.ID(), newsletter.QueueScore(j, n.At)
 	case n.Sequence != "":
 		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
 	}
@@ -203,7 +204,8 @@ func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscri
 			fTZ, n.TZ, fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source,
 			fConsentAt, ms(n.Consent.GivenAt), fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At))
 		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID())
-		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(n.At.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()})
+		confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
+		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(newsletter.QueueScore(confirm, n.At).UnixMilli()), Member: confirm.ID()})
 		return nil
 	})
 	return wrap("re-signup", err)
@@ -212,9 +214,10 @@ func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscri
 // RequestConfirmMail queues another confirmation mail unless one was
 // queued within ConfirmResendInterval (script resend.lua).
 func (s *Store) RequestConfirmMail(ctx context.Context, id string, at time.Time) (bool, error) {
-	job := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+	job := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
 	n, err := scriptResend.Run(ctx, s.rdb, []string{s.subKey(id), s.key("queue")},
-		job, at.UnixMilli(), newsletter.ConfirmResendInterval.Milliseconds()).Int()
+		job.ID(), at.UnixMilli(), newsletter.ConfirmResendInterval.Milliseconds(),
+		newsletter.QueueScore(job, at).UnixMilli()).Int()
 	if err != nil {
 		return false, wrap("queue confirmation mail", err)
 	}

@@ -139,7 +139,9 @@ func (w *Worker) settleRecorded(ctx context.Context, out newsletter.Outcome) err
 
 // send sends msg, whose key is not in the ledger, and records out.
 func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newsletter.Job, key string, msg *newsletter.Message, out newsletter.Outcome) error {
-	if w.Limiter != nil {
+	// Confirmations are few and promised within seconds: they do not queue
+	// behind a letter's pacing.
+	if w.Limiter != nil && j.Kind != newsletter.JobConfirm {
 		if err := w.Limiter.Wait(ctx); err != nil {
 			return err
 		}

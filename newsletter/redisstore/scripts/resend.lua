@@ -2,7 +2,9 @@
 -- most once per interval.
 --
 -- KEYS[1] the subscriber hash, KEYS[2] the job queue
--- ARGV[1] confirm job id, ARGV[2] now (ms), ARGV[3] interval (ms)
+-- ARGV[1] confirm job id, ARGV[2] now (ms), ARGV[3] interval (ms),
+-- ARGV[4] the job's queue score (ms; confirmations are queued early so
+-- that they are claimed first)
 --
 -- Returns 1 when queued, 0 when too soon or not pending.
 local v = redis.call('HMGET', KEYS[1], 's', 'cm')
@@ -14,5 +16,5 @@ if tonumber(ARGV[2]) - last < tonumber(ARGV[3]) then
   return 0
 end
 redis.call('HSET', KEYS[1], 'cm', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 return 1
