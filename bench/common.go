@@ -89,6 +89,26 @@ func usedMemory(rdb *redis.Client) int64 {
 	return 0
 }
 
+// redisCPU is the CPU the Redis server has used so far (INFO cpu), shared
+// by every client of that Redis.
+func redisCPU(rdb *redis.Client) time.Duration {
+	s, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		for _, k := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+			if v, ok := strings.CutPrefix(line, k); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
 // names give the loaded subscribers lifelike sizes.
 var (
 	firstNames = []string{"Anna", "Ben", "Chiara", "Dmitri", "Eleanor", "Farid", "Grace", "Hiroshi", "Ines", "Jonas", "", "", ""}

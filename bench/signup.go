@@ -89,7 +89,7 @@ func benchSignup(e *env) error {
 	var oursAll, refAll []loadResult
 	var roundRatios []float64
 	var oursP99, refP99, oursP50, refP50 []time.Duration
-	var oursCPU, refCPU time.Duration
+	var oursCPU, refCPU, oursRedis, refRedis time.Duration
 	rate := 0.0
 	tag := ourPrefix[len(ourPrefix)-9 : len(ourPrefix)-1]
 	target := func(who string) (string, *proc) {
@@ -111,13 +111,13 @@ func benchSignup(e *env) error {
 			}
 			for _, who := range order {
 				url, p := target(who)
-				cpu0 := p.cpuTime()
+				cpu0, redis0 := p.cpuTime(), redisCPU(rdb)
 				res := runLoad(loadSpec{URL: url, Conns: e.opt.conns, Requests: e.opt.signupN / slices,
 					Tag: fmt.Sprintf("s%s%d.%d-%s", who, r, k, tag)})
 				if who == "ours" {
-					o, oursCPU = append(o, res), oursCPU+p.cpuTime()-cpu0
+					o, oursCPU, oursRedis = append(o, res), oursCPU+p.cpuTime()-cpu0, oursRedis+redisCPU(rdb)-redis0
 				} else {
-					f, refCPU = append(f, res), refCPU+p.cpuTime()-cpu0
+					f, refCPU, refRedis = append(f, res), refCPU+p.cpuTime()-cpu0, refRedis+redisCPU(rdb)-redis0
 				}
 				if res.Errors > 0 {
 					return fmt.Errorf("%s answered %v (want only 202); log %s", who, res.Codes, p.log)
@@ -160,6 +160,8 @@ func benchSignup(e *env) error {
 	n := time.Duration(o.N)
 	e.rep.add(row{"signup", "server CPU per signup (closed loop)", us(oursCPU / n), us(refCPU / time.Duration(f.N)),
 		fmt.Sprintf("%.2f×", float64(oursCPU/n)/float64(refCPU/time.Duration(f.N))), "", ""})
+	e.rep.add(row{"signup", "Redis CPU per signup (INFO cpu; Redis is shared)", us(oursRedis / n), us(refRedis / time.Duration(f.N)),
+		fmt.Sprintf("%.2f×", float64(oursRedis/n)/float64(refRedis/time.Duration(f.N))), "", ""})
 	// Latency at a steady offered rate below saturation: the median over
 	// the rounds of each round's p99 (one noisy moment spoils one round).
 	med := func(ds []time.Duration) time.Duration { sortD(ds); return ds[(len(ds)-1)/2] }

@@ -75,7 +75,7 @@ func (s *Subscriber) FirstName() string {
 	if len(f) == 0 {
 		return ""
 	}
-	return f[0]
+	return strings.TrimRight(f[0], ",;:.!?")
 }
 
 // Location is the subscriber's time zone, or fallback when unset or unknown.

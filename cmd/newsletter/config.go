@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -92,9 +93,16 @@ func loadConfig() (*config, error) {
 		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
 		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"),
 	}
-	base, err := url.Parse(env("BASE_URL"))
+	rawBase := env("BASE_URL")
+	if _, set := os.LookupEnv("BASE_URL"); !set {
+		// An unset BASE_URL follows ADDR's port, so that dev-mode links work.
+		if _, port, err := net.SplitHostPort(c.Addr); err == nil && port != "" && port != "8080" {
+			rawBase = "http://localhost:" + port
+		}
+	}
+	base, err := url.Parse(rawBase)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("BASE_URL: %q is not an http(s) origin such as https://letters.example.org", env("BASE_URL"))
+		return nil, fmt.Errorf("BASE_URL: %q is not an http(s) origin such as https://letters.example.org", rawBase)
 	}
 	c.BaseURL = strings.TrimRight(base.String(), "/")
 	if c.RedisURL != "" {

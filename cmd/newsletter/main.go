@@ -59,6 +59,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		cmd = args[0]
 	}
+	if (cmd == "check" || cmd == "serve" || cmd == "web" || cmd == "worker") && len(args) > 1 && isHelp(args[1]) {
+		cmd = "help"
+	}
 	switch cmd {
 	case "help", "-h", "--help", "-help":
 		printHelp(stdout)
@@ -82,6 +85,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "--help" || arg == "-help"
 }
 
 func printHelp(w io.Writer) {

@@ -38,7 +38,9 @@ var (
 
 const macLen = 16
 
-var enc = base64.RawURLEncoding
+// enc is strict: the unused low bits of the last character must be zero,
+// so that no two spellings of one token both verify.
+var enc = base64.RawURLEncoding.Strict()
 
 // Signer signs and verifies tokens with one secret key.
 type Signer struct {

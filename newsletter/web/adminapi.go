@@ -31,8 +31,8 @@ func (s *Server) bearer(c *fiber.Ctx) error {
 	if s.cfg.AdminToken == "" {
 		return fiber.NewError(fiber.StatusNotFound, "The admin API is off: set ADMIN_TOKEN to turn it on.")
 	}
-	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AdminToken)) != 1 {
+	scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AdminToken)) != 1 {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="newsletter admin"`)
 		return fiber.NewError(fiber.StatusUnauthorized, "Send the admin token as Authorization: Bearer <token>.")
 	}
@@ -181,7 +181,7 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
 			"status": "Use pending, confirmed, unsubscribed or bounced."}})
 	}
-	offset, limit := c.QueryInt("offset", 0), c.QueryInt("limit", 1000)
+	offset, limit := c.QueryInt("offset", 0), c.QueryInt("limit", 10000)
 	if offset < 0 || limit < 1 || limit > 10000 {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
 			"limit": "offset must be 0 or more and limit between 1 and 10000."}})
@@ -191,13 +191,30 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
 			"q": "Search with at most 200 characters."}})
 	}
-	subs, total, err := s.cfg.Store.SearchSubscribers(c.UserContext(), st, q, offset, limit)
-	if err != nil {
-		return err
+	// Without a limit the whole list comes back, a page at a time from the
+	// store: the contract's listing has no paging.
+	all := c.Query("limit") == ""
+	var out []subscriberJSON
+	total := 0
+	for {
+		subs, n, err := s.cfg.Store.SearchSubscribers(c.UserContext(), st, q, offset, limit)
+		if err != nil {
+			return err
+		}
+		total = n
+		for _, sub := range subs {
+			out = append(out, toSubscriberJSON(sub))
+		}
+		if !all || len(subs) < limit || offset+limit >= total {
+			break
+		}
+		offset += limit
 	}
-	out := make([]subscriberJSON, 0, len(subs))
-	for _, sub := range subs {
-		out = append(out, toSubscriberJSON(sub))
+	if out == nil {
+		out = []subscriberJSON{}
+	}
+	if all {
+		offset, limit = 0, len(out)
 	}
 	return c.JSON(fiber.Map{"subscribers": out, "total": total, "offset": offset, "limit": limit})
 }

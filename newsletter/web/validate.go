@@ -72,7 +72,7 @@ var fieldMessages = map[string]map[string]string{
 		"":         "That doesn't look like an email address. Could you check it?",
 	},
 	"name": {
-		"max": "Please keep your name under 100 characters.",
+		"max": "Please keep your name to 100 characters or fewer.",
 		"":    "Please write your name on one line, without special characters.",
 	},
 	"consent": {

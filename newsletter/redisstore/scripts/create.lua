@@ -29,11 +29,7 @@ if existing then
   return {0, existing}
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local fields = {}
-for i = 8, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-end
-redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('HSET', KEYS[2], unpack(ARGV, 8))
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2])
 if ARGV[3] ~= '' then
