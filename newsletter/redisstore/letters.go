@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,7 +60,7 @@ func decodeLetter(id string, h map[string]string) *newsletter.Letter {
 
 // UpdateLetter changes subject, markdown and send time of a scheduled letter.
 func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
-	return s.whileScheduled(ctx, l.ID, func(p redis.Pipeliner) {
+	return s.whileIn(ctx, l.ID, []newsletter.LetterStatus{newsletter.LetterScheduled}, func(p redis.Pipeliner) {
 		skip := "0"
 		if l.SkipInSequence {
 			skip = "1"
@@ -70,17 +71,19 @@ func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
 	})
 }
 
-// CancelLetter cancels a letter not yet sending; ErrConflict otherwise.
+// CancelLetter cancels a letter not yet sent: a scheduled one never goes
+// out, and a letter that is sending stops (sends still queued are dropped
+// when claimed). ErrConflict for a letter already sent or cancelled.
 func (s *Store) CancelLetter(ctx context.Context, id string) error {
-	return s.whileScheduled(ctx, id, func(p redis.Pipeliner) {
+	return s.whileIn(ctx, id, []newsletter.LetterStatus{newsletter.LetterScheduled, newsletter.LetterSending}, func(p redis.Pipeliner) {
 		p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterCancelled))
 		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID())
 	})
 }
 
-// whileScheduled runs change in a transaction that fails with ErrConflict
-// unless the letter is still scheduled when it commits.
-func (s *Store) whileScheduled(ctx context.Context, id string, change func(redis.Pipeliner)) error {
+// whileIn runs change in a transaction that fails with ErrConflict unless
+// the letter's status is one of allowed when it commits.
+func (s *Store) whileIn(ctx context.Context, id string, allowed []newsletter.LetterStatus, change func(redis.Pipeliner)) error {
 	k := s.letterKey(id)
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		st, err := tx.HGet(ctx, k, "st").Result()
@@ -90,7 +93,7 @@ func (s *Store) whileScheduled(ctx context.Context, id string, change func(redis
 		if err != nil {
 			return wrap("load letter", err)
 		}
-		if st != string(newsletter.LetterScheduled) {
+		if !slices.Contains(allowed, newsletter.LetterStatus(st)) {
 			return fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error { change(p); return nil })

@@ -157,25 +157,29 @@ func (s *Store) withConsent(ctx context.Context, sub *newsletter.Subscriber) (*n
 	return sub, nil
 }
 
-// SubscriberRecorded loads one subscriber, as Subscriber does, and
-// reports whether key is in its ledger, as Recorded does, in one round
-// trip: what a worker reads before sending a letter.
-func (s *Store) SubscriberRecorded(ctx context.Context, id, key string) (*newsletter.Subscriber, bool, error) {
+// LetterRecipient reads, in one round trip, what a send of a letter to
+// one subscriber must see fresh: the letter's status (it may have been
+// cancelled meanwhile; "" when the letter is gone), the subscriber (nil
+// when erased) with its consent, and whether key is in its ledger.
+func (s *Store) LetterRecipient(ctx context.Context, letterID, id, key string) (newsletter.LetterStatus, *newsletter.Subscriber, bool, error) {
+	var st *redis.StringCmd
 	var h *redis.MapStringStringCmd
 	var recorded *redis.BoolCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		st = p.HGet(ctx, s.letterKey(letterID), "st")
 		h = p.HGetAll(ctx, s.subKey(id))
 		recorded = p.HExists(ctx, s.ledgerKey(id), key)
 		return nil
 	})
-	if err != nil {
-		return nil, false, wrap("load subscriber", err)
+	if err != nil && err != redis.Nil {
+		return "", nil, false, wrap("load letter recipient", err)
 	}
+	status := newsletter.LetterStatus(st.Val())
 	if len(h.Val()) == 0 {
-		return nil, false, fmt.Errorf("subscriber %s: %w", id, newsletter.ErrNotFound)
+		return status, nil, false, nil
 	}
 	sub, err := s.withConsent(ctx, decode(id, h.Val()))
-	return sub, recorded.Val(), err
+	return status, sub, recorded.Val(), err
 }
 
 // SubscriberByEmail loads one subscriber by normalized address.

@@ -91,15 +91,16 @@ func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j new
 		return err
 	}
 	key := newsletter.LetterLedgerKey(l.ID)
-	// The subscriber and the ledger in one round trip: a letter goes to
-	// many, and each round trip costs the worker about as much CPU as
-	// composing the mail.
-	sub, done, err := w.Store.SubscriberRecorded(ctx, j.Subscriber, key)
-	if errors.Is(err, newsletter.ErrNotFound) {
-		sub, err = nil, nil
-	}
+	// The letter's status (l is a cached copy of its content), the
+	// subscriber and the ledger in one round trip: a letter goes to many,
+	// and each round trip costs the worker about as much CPU as composing
+	// the mail.
+	status, sub, done, err := w.Store.LetterRecipient(ctx, l.ID, j.Subscriber, key)
 	if err != nil {
 		return err
+	}
+	if status == newsletter.LetterCancelled {
+		return w.drop(ctx, j, "letter_cancelled")
 	}
 	if sub == nil || sub.Status != newsletter.StatusConfirmed {
 		w.Metrics.Dropped.WithLabelValues(string(j.Kind), "left").Inc()
@@ -210,10 +211,11 @@ func kindOf(j newsletter.Job) string {
 }
 
 // letterTTL is how long a worker reuses a letter it loaded for its sends.
-// A letter's subject and body cannot change once it is sending (only a
-// scheduled letter can be edited or cancelled), so the copy only saves
-// one read of the whole letter per recipient.
-const letterTTL = time.Minute
+// A letter's subject and body cannot change once it is sending; only its
+// status can (a cancel), and a cancel reaches every worker within this
+// time. Even so short, the copy saves one read of the whole letter per
+// recipient.
+const letterTTL = 2 * time.Second
 
 // letterCache holds the letters a worker is sending. Its zero value is ready.
 type letterCache struct {

@@ -56,3 +56,44 @@ func TestConfirmationJumpsTheQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelWhileSending: DELETE on a letter that is going out stops the
+// sends still queued.
+func TestCancelWhileSending(t *testing.T) {
+	a := apptest.Start(t, apptest.Options{NoWorker: true})
+	ctx := context.Background()
+	var rows []newsletter.ImportRow
+	for i := 0; i < 50; i++ {
+		rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("c%d@example.org", i), Status: "confirmed"})
+	}
+	if _, err := a.Service.Import(ctx, rows, 1); err != nil {
+		t.Fatal(err)
+	}
+	a.Fake.Advance(time.Minute)
+	id, err := a.Service.ScheduleLetter(ctx, newsletter.LetterDraft{Subject: "Oops", Markdown: "Sent too soon", SendAt: a.Fake.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := a.Store.Claim(ctx, a.Fake.Now(), time.Minute, 1)
+	l, ids, err := a.Store.StartFanOut(ctx, jobs[0].Letter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.FinishFanOut(ctx, l.ID, ids, a.Fake.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.CancelLetter(ctx, id); err != nil {
+		t.Fatalf("cancel while sending: %v", err)
+	}
+	a.Drain(t)
+	if n := len(a.SMTP.Messages()); n != 0 {
+		t.Fatalf("%d mails went out after the cancel", n)
+	}
+	got, err := a.Store.Letter(ctx, id)
+	if err != nil || got.Status != newsletter.LetterCancelled {
+		t.Fatalf("letter %+v, %v; want cancelled", got, err)
+	}
+	if err := a.Store.CancelLetter(ctx, id); err == nil {
+		t.Fatalf("cancelling a cancelled letter succeeded")
+	}
+}

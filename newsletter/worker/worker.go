@@ -25,8 +25,9 @@ import (
 type Store interface {
 	newsletter.Queue
 	Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error)
-	// SubscriberRecorded is Subscriber and Recorded(id, key) in one round trip.
-	SubscriberRecorded(ctx context.Context, id, key string) (*newsletter.Subscriber, bool, error)
+	// LetterRecipient reads, in one round trip, the letter's status, the
+	// subscriber (nil when gone) and whether key is in its ledger.
+	LetterRecipient(ctx context.Context, letterID, id, key string) (newsletter.LetterStatus, *newsletter.Subscriber, bool, error)
 	SetStatus(ctx context.Context, id string, status newsletter.Status, at time.Time) error
 	Letter(ctx context.Context, id string) (*newsletter.Letter, error)
 	StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error)
