@@ -212,9 +212,9 @@ func kindOf(j newsletter.Job) string {
 
 // letterTTL is how long a worker reuses a letter it loaded for its sends.
 // A letter's subject and body cannot change once it is sending; only its
-// status can (a cancel), and a cancel reaches every worker within this
-// time. Even so short, the copy saves one read of the whole letter per
-// recipient.
+// status can (a cancel), and letterSend reads the status afresh for every
+// send (Store.LetterRecipient), so a cancel stops the sends at once. The
+// copy saves one read of the whole letter per recipient.
 const letterTTL = 2 * time.Second
 
 // letterCache holds the letters a worker is sending. Its zero value is ready.
