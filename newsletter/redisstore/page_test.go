@@ -72,7 +72,10 @@ func TestSubscriberPageWhileTheListChanges(t *testing.T) {
 			}
 		}
 		added++
-		ids[addSubscriber(t, s, fmt.Sprintf("late%d@example.org", added), newsletter.StatusPending, base.Add(time.Hour))] = ""
+		// A signup made later is created later: each late one sorts after
+		// every member listed so far, so the cursor cannot pass it by.
+		lateAt := base.Add(time.Hour + time.Duration(added)*time.Millisecond)
+		ids[addSubscriber(t, s, fmt.Sprintf("late%d@example.org", added), newsletter.StatusPending, lateAt)] = ""
 		cursor = next
 	}
 	for _, email := range ids {
