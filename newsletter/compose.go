@@ -20,6 +20,10 @@ type Composer struct {
 	// SubjectPrefix is put before every subject, e.g. "[Letters] ", for
 	// readers who want a neutral lock-screen preview.
 	SubjectPrefix string
+	// Sequences, when set, tells the confirmation mail whether the
+	// subscriber's sequence has a guide to promise; without it every
+	// confirmation speaks of the guide.
+	Sequences *sequences.Set
 
 	plans planCache // renderings cut at the values, reused across recipients (plan.go)
 }
@@ -31,15 +35,28 @@ const preheaderRunes = 90
 // it carries no subscriber footer and no list headers.
 func (c *Composer) Confirm(sub *Subscriber) (*Message, error) {
 	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
-	if m, ok := c.planned(plannedMail{key: "confirm", name: "confirm", src: templates.ConfirmMarkdown, data: data,
-		sub: sub, subject: templates.ConfirmSubject}); ok {
+	key, src, subject := "confirm", templates.ConfirmMarkdown, templates.ConfirmSubject
+	if !c.promisesGuide(sub) {
+		key, src, subject = "confirm-letters", templates.ConfirmLettersMarkdown, templates.ConfirmLettersSubject
+	}
+	if m, ok := c.planned(plannedMail{key: key, name: key, src: src, data: data, sub: sub, subject: subject}); ok {
 		return m, nil
 	}
-	md, err := execute("confirm", templates.ConfirmMarkdown, data)
+	md, err := execute(key, src, data)
 	if err != nil {
 		return nil, err
 	}
-	return c.message(sub, templates.ConfirmSubject, md, templates.Mail{}, false)
+	return c.message(sub, subject, md, templates.Mail{}, false)
+}
+
+// promisesGuide reports whether sub's confirmation mail should speak of a
+// guide: its sequence has one (or the sequences are not known).
+func (c *Composer) promisesGuide(sub *Subscriber) bool {
+	if c.Sequences == nil {
+		return true
+	}
+	seq, ok := c.Sequences.Get(sub.Sequence)
+	return ok && seq.Guide != nil
 }
 
 // Data is what a step or letter template can use for sub.

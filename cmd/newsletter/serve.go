@@ -65,7 +65,7 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 	clock := newsletter.SystemClock{}
 	links := &newsletter.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock}
 	m := metrics.New(store)
-	composer := &newsletter.Composer{Links: links, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
+	composer := &newsletter.Composer{Links: links, Sequences: set, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
 	w := &worker.Worker{
 		Store: store, Transport: transport, Sequences: set, DefaultTZ: cfg.DefaultTZ, Clock: clock, Log: log, Metrics: m,
 		Composer:    composer,
