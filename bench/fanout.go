@@ -10,7 +10,6 @@ import (
 
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/redisstore"
 )
 
 // benchFanOut: time from a letter's send_at until every recipient of it is
@@ -19,20 +18,10 @@ import (
 func benchFanOut(e *env) error {
 	ctx := context.Background()
 	n := e.opt.fanoutN
-	rdb := redisClient(e.opt.redis, e.opt.db, 40)
-	atCleanup(func() { rdb.Close() })
-	prefix := newPrefix("fanout")
-	atCleanup(func() { deletePrefix(rdb, prefix) })
-	st := redisstore.New(rdb, prefix)
-	svc, err := e.service(st)
+	rdb, prefix, st, _, err := e.audience(ctx, "fanout", "fan", n, 40)
 	if err != nil {
 		return err
 	}
-	t := time.Now()
-	if err := importConfirmed(ctx, svc, "fan"+prefix[len(prefix)-9:len(prefix)-1], n); err != nil {
-		return err
-	}
-	logf("imported %d confirmed subscribers in %v", n, time.Since(t).Round(time.Millisecond))
 
 	// Reference first (the worker is not running yet): the Redis floor of a fan-out.
 	t0 := time.Now()

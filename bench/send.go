@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/satina/newsletter/internal/testkit"
@@ -39,6 +40,27 @@ func (e *env) service(st *redisstore.Store) (*newsletter.Service, error) {
 // importConfirmed imports n confirmed subscribers who join no sequence
 // through Service.Import (the path of POST /admin/api/subscribers), in
 // parallel batches.
+// audience prepares a scenario: a Redis client with pool connections, a
+// key prefix of its own (deleted at the end), the service on it, and n
+// confirmed subscribers imported, their addresses tagged with tag.
+func (e *env) audience(ctx context.Context, scenario, tag string, n, pool int) (*redis.Client, string, *redisstore.Store, *newsletter.Service, error) {
+	rdb := redisClient(e.opt.redis, e.opt.db, pool)
+	atCleanup(func() { rdb.Close() })
+	prefix := newPrefix(scenario)
+	atCleanup(func() { deletePrefix(rdb, prefix) })
+	st := redisstore.New(rdb, prefix)
+	svc, err := e.service(st)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	t := time.Now()
+	if err := importConfirmed(ctx, svc, tag+prefix[len(prefix)-9:len(prefix)-1], n); err != nil {
+		return nil, "", nil, nil, err
+	}
+	logf("imported %d confirmed subscribers in %v", n, time.Since(t).Round(time.Millisecond))
+	return rdb, prefix, st, svc, nil
+}
+
 func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n int) error {
 	const batch, workers = 500, 8
 	var next atomic.Int64
@@ -80,20 +102,10 @@ func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n
 func benchSend(e *env) error {
 	ctx := context.Background()
 	n := e.opt.sendN
-	rdb := redisClient(e.opt.redis, e.opt.db, 16)
-	atCleanup(func() { rdb.Close() })
-	prefix := newPrefix("send")
-	atCleanup(func() { deletePrefix(rdb, prefix) })
-	st := redisstore.New(rdb, prefix)
-	svc, err := e.service(st)
+	_, prefix, st, svc, err := e.audience(ctx, "send", "send", n, 16)
 	if err != nil {
 		return err
 	}
-	t := time.Now()
-	if err := importConfirmed(ctx, svc, "send"+prefix[len(prefix)-9:len(prefix)-1], n); err != nil {
-		return err
-	}
-	logf("imported %d confirmed subscribers in %v", n, time.Since(t).Round(time.Millisecond))
 
 	// The reference sends the same mail, rendered once by the same code.
 	sample, err := (&newsletter.Composer{Links: svc.Links, PostalAddress: "1 Bench Street, Benchville",
