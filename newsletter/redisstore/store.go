@@ -44,12 +44,9 @@ type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
 	// consents caches consent wordings by version: a version's wording
-	// never changes (saveConsent writes it once), and every load of a
+	// never changes (create.lua writes it once), and every load of a
 	// subscriber needs it.
 	consents sync.Map
-	// consentSaved holds the versions whose wording this Store has
-	// written (or found written): each signup need not write it again.
-	consentSaved sync.Map
 }
 
 var _ newsletter.Store = (*Store)(nil)

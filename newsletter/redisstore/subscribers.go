@@ -12,9 +12,6 @@ import (
 
 // CreateSubscriber stores n unless its address is known (script create.lua).
 func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber, firstDue time.Time) (string, bool, error) {
-	if err := s.saveConsent(ctx, n.Consent); err != nil {
-		return "", false, err
-	}
 	keys, args := s.createArgs(n, firstDue)
 	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
@@ -38,8 +35,8 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	if l := n.Limit; l.Max > 0 && l.Window > 0 {
 		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
 	}
-	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl}, newFields(n)...)
-	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue"), counter}
+	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text}, newFields(n)...)
+	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue"), counter, s.key("consents")}
 	return keys, args
 }
 
@@ -62,11 +59,6 @@ func createResult(res []any) (string, bool, error) {
 // error, the entries before the first failed one are valid.
 func (s *Store) CreateSubscribers(ctx context.Context, ns []newsletter.NewSubscriber, firstDue []time.Time) ([]string, []bool, error) {
 	ids, created := make([]string, len(ns)), make([]bool, len(ns))
-	for _, n := range ns {
-		if err := s.saveConsent(ctx, n.Consent); err != nil {
-			return ids[:0], created[:0], err
-		}
-	}
 	keys, args := make([][]string, len(ns)), make([][]any, len(ns))
 	for i, n := range ns {
 		keys[i], args[i] = s.createArgs(n, firstDue[i])
@@ -116,14 +108,7 @@ func (s *Store) saveConsent(ctx context.Context, c newsletter.Consent) error {
 	if c.Version == "" {
 		return nil
 	}
-	if _, ok := s.consentSaved.Load(c.Version); ok {
-		return nil // stored once and for all by this process already
-	}
-	if err := s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err(); err != nil {
-		return wrap("save consent wording", err)
-	}
-	s.consentSaved.Store(c.Version, true)
-	return nil
+	return wrap("save consent wording", s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err())
 }
 
 // Subscriber loads one subscriber with its consent wording.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,40 +64,33 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	if s.cfg.SignupLimit > 0 {
 		limit = newsletter.Limit{Key: "signup:" + ip.String(), Max: s.cfg.SignupLimit, Window: time.Hour}
 	}
-	// counted counts a request the store did not count; true when it is
-	// over the limit, and then 429 is answered.
-	counted := func() (bool, error) {
-		if limit.Max == 0 {
-			return false, nil
-		}
+	reply, counted := s.signup(c, now, ip, limit)
+	if !counted && limit.Max > 0 {
 		n, reset, err := s.cfg.Store.Hit(c.UserContext(), limit.Key, now, limit.Window)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if n > int64(limit.Max) {
-			return true, s.tooMany(c, now, reset)
+			return s.tooMany(c, now, reset)
 		}
-		return false, nil
 	}
+	return reply()
+}
+
+// signup decodes, validates and stores a signup, and returns the answer to
+// give (not yet given, so that the limit can still turn it into a 429)
+// and whether the store already counted the request toward the limit.
+func (s *Server) signup(c *fiber.Ctx, now time.Time, ip netip.Addr, limit newsletter.Limit) (reply func() error, counted bool) {
 	isJSON, in, err := decodeSignup(c)
-	var typeErrs newsletter.FieldErrors
-	if errors.As(err, &typeErrs) {
-		if over, err := counted(); over || err != nil {
-			return err
-		}
-		return s.signupInvalid(c, isJSON, in, typeErrs)
-	}
-	if err != nil {
-		if over, err := counted(); over || err != nil {
-			return err
-		}
-		return err
+	var fe newsletter.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return func() error { return s.signupInvalid(c, isJSON, in, fe) }, false
+	case err != nil:
+		return func() error { return err }, false
 	}
 	if errs := s.valid.check(in); len(errs) > 0 {
-		if over, err := counted(); over || err != nil {
-			return err
-		}
-		return s.signupInvalid(c, isJSON, in, errs)
+		return func() error { return s.signupInvalid(c, isJSON, in, errs) }, false
 	}
 	result := newsletter.SignupResult("honeypot")
 	if in.Website == "" {
@@ -104,32 +98,27 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 			Email: in.Email, Name: strings.TrimSpace(in.Name), Sequence: in.Sequence, TZ: in.TZ,
 			IP: truncateIP(ip), Source: map[bool]string{true: "api", false: "form"}[isJSON], Limit: limit,
 		})
-		if errors.Is(err, newsletter.ErrLimited) {
-			return s.tooMany(c, now, now.Truncate(limit.Window).Add(limit.Window))
+		switch {
+		case errors.Is(err, newsletter.ErrLimited):
+			return func() error { return s.tooMany(c, now, now.Truncate(limit.Window).Add(limit.Window)) }, true
+		case errors.As(err, &fe): // refused before the store counted it
+			return func() error { return s.signupInvalid(c, isJSON, in, fe) }, false
+		case err != nil: // the store failed: counting would fail too
+			return func() error { return err }, true
 		}
-		var fe newsletter.FieldErrors
-		if errors.As(err, &fe) { // refused before the store counted it
-			if over, err := counted(); over || err != nil {
-				return err
-			}
-			return s.signupInvalid(c, isJSON, in, fe)
+	}
+	return func() error {
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()
 		}
-		if err != nil {
-			return err
+		if isJSON {
+			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "pending"})
 		}
-	} else if over, err := counted(); over || err != nil {
-		return err
-	}
-	if s.cfg.Metrics != nil {
-		s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()
-	}
-	if isJSON {
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "pending"})
-	}
-	return c.Redirect(s.thanksURL(c, in.Redirect), fiber.StatusSeeOther)
+		return c.Redirect(s.thanksURL(c, in.Redirect), fiber.StatusSeeOther)
+	}, in.Website == ""
 }
 
-// tooMany answers 429 with Retry-After until the window resets.
+// tooMany answers 429 with the seconds until the limit's window ends.
 func (s *Server) tooMany(c *fiber.Ctx, now, reset time.Time) error {
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Sub(now).Seconds())+1))
 	return s.fail(c, fiber.StatusTooManyRequests, "Too many signups from your address this hour. Please try again later.")

@@ -6,11 +6,13 @@
 -- KEYS[4] all subscribers (zset id -> created)
 -- KEYS[5] the job queue (zset job id -> due ms)
 -- KEYS[6] a rate-limit counter (rl:<key>:<window>), read only when ARGV[6] > 0
+-- KEYS[7] consent wordings (hash version -> exact text)
 -- ARGV[1] email, ARGV[2] new id, ARGV[3] job id to queue ("" for none),
 -- ARGV[4] its due time (ms), ARGV[5] created (ms),
 -- ARGV[6] most requests in the counter's window (0: no limit),
 -- ARGV[7] the counter's time to live (s),
--- ARGV[8..] field/value pairs of the subscriber hash.
+-- ARGV[8] consent version ("" for none), ARGV[9] its exact wording,
+-- ARGV[10..] field/value pairs of the subscriber hash.
 --
 -- The limit counts this request first, known address or not, as
 -- Store.Hit does: a signup is one round trip.
@@ -29,7 +31,10 @@ if existing then
   return {0, existing}
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], unpack(ARGV, 8))
+redis.call('HSET', KEYS[2], unpack(ARGV, 10))
+if ARGV[8] ~= '' then
+  redis.call('HSETNX', KEYS[7], ARGV[8], ARGV[9])
+end
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2])
 if ARGV[3] ~= '' then
