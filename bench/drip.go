@@ -133,7 +133,18 @@ func breakdown(ctx context.Context, e *env, rdb *redis.Client, prefix string, id
 		sub += rdb.MemoryUsage(ctx, prefix+"sub:"+ids[rand.IntN(len(ids))]).Val()
 	}
 	parts := []string{fmt.Sprintf("sub:<id> hash %.0f B", float64(sub)/samples)}
-	for _, k := range []string{"emails", "subs", "status:confirmed", "queue"} {
+	// The address index is 65,536 small hashes: their bytes over their
+	// entries, from a sample of buckets.
+	var bytes, entries int64
+	for i := 0; i < samples; i++ {
+		k := fmt.Sprintf("%semails:%04x", prefix, i*65536/samples)
+		bytes += rdb.MemoryUsage(ctx, k).Val()
+		entries += rdb.HLen(ctx, k).Val()
+	}
+	if entries > 0 {
+		parts = append(parts, fmt.Sprintf("emails:<b> buckets %.0f B", float64(bytes)/float64(entries)))
+	}
+	for _, k := range []string{"status:confirmed", "queue"} {
 		b := rdb.MemoryUsage(ctx, prefix+k, 2000).Val()
 		parts = append(parts, fmt.Sprintf("%s %.0f B", k, float64(b)/n))
 	}

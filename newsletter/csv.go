@@ -76,8 +76,8 @@ func ParseImportCSV(r io.Reader) ([]ImportRow, error) {
 // ExportPageSize is how many subscribers ExportCSV loads at a time.
 const ExportPageSize = 500
 
-// ExportCSV writes every subscriber with status (all when empty), oldest
-// first, as CSV with ExportCSVHeader, loading them a page at a time so that
+// ExportCSV writes every subscriber with status (all when empty: status by
+// status, pending last), oldest first, as CSV with ExportCSVHeader, loading them a page at a time so that
 // a long list never sits in memory whole. Subscribers who sign up while it
 // runs are included; one erased meanwhile may be left out. It returns how
 // many rows it wrote.

@@ -95,6 +95,10 @@ func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, err
 		return nil, fmt.Errorf("REDIS_URL: Redis at %s does not answer: %w", cfg.Redis.Addr, err)
 	}
 	log := newLogger(cfg.LogFormat, stderr)
+	if err := upgrade(ctx, store, log); err != nil {
+		rdb.Close()
+		return nil, err
+	}
 	secret, err := secretKey(pctx, cfg, store, log)
 	if err != nil {
 		rdb.Close()

@@ -48,6 +48,9 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 	}
 	defer closeRedis()
 	store := redisstore.New(rdb, cfg.RedisPrefix)
+	if err := upgrade(ctx, store, log); err != nil {
+		return err
+	}
 	secret, err := secretKey(ctx, cfg, store, log)
 	if err != nil {
 		return err
@@ -221,4 +224,17 @@ func secretKey(ctx context.Context, cfg *config, store *redisstore.Store, log *s
 		}
 		wait = min(2*wait, 30*time.Second)
 	}
+}
+
+// upgrade brings the data in Redis to the store's key layout before
+// anything reads it (redisstore.Store.Upgrade).
+func upgrade(ctx context.Context, store *redisstore.Store, log *slog.Logger) error {
+	moved, err := store.Upgrade(ctx)
+	if err != nil {
+		return fmt.Errorf("upgrade the data in Redis to layout %s: %w", redisstore.Layout, err)
+	}
+	if moved > 0 {
+		log.Info("upgraded the data in Redis", "layout", redisstore.Layout, "addresses", moved)
+	}
+	return nil
 }

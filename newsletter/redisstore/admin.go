@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,45 +29,44 @@ func (s *Store) SearchSubscribers(ctx context.Context, status newsletter.Status,
 	if q == "" {
 		return s.Subscribers(ctx, status, offset, limit)
 	}
-	set := s.key("subs")
-	if status != "" {
-		set = s.statusKey(status)
+	var matches []member
+	for _, set := range s.statusSets(status) {
+		for start := int64(0); ; start += scanChunk {
+			zs, err := s.rdb.ZRevRangeWithScores(ctx, set, start, start+scanChunk-1).Result()
+			if err != nil {
+				return nil, 0, wrap("search subscribers", err)
+			}
+			cmds := make([]*redis.SliceCmd, len(zs))
+			_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, z := range zs {
+					cmds[i] = p.HMGet(ctx, s.subKey(z.Member.(string)), fEmail, fName)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, 0, wrap("search subscribers", err)
+			}
+			for i, c := range cmds {
+				v := c.Val()
+				if len(v) != 2 {
+					continue
+				}
+				email, _ := v[0].(string)
+				name, _ := v[1].(string)
+				if email != "" && (strings.Contains(email, q) || strings.Contains(strings.ToLower(name), q)) {
+					matches = append(matches, member{zs[i].Member.(string), zs[i].Score})
+				}
+			}
+			if len(zs) < scanChunk {
+				break
+			}
+		}
 	}
+	slices.SortFunc(matches, newestFirst)
+	total := len(matches)
 	var page []string
-	total := 0
-	for start := int64(0); ; start += scanChunk {
-		ids, err := s.rdb.ZRevRange(ctx, set, start, start+scanChunk-1).Result()
-		if err != nil {
-			return nil, 0, wrap("search subscribers", err)
-		}
-		cmds := make([]*redis.SliceCmd, len(ids))
-		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HMGet(ctx, s.subKey(id), fEmail, fName)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, 0, wrap("search subscribers", err)
-		}
-		for i, c := range cmds {
-			v := c.Val()
-			if len(v) != 2 {
-				continue
-			}
-			email, _ := v[0].(string)
-			name, _ := v[1].(string)
-			if email == "" || !strings.Contains(email, q) && !strings.Contains(strings.ToLower(name), q) {
-				continue
-			}
-			if total >= offset && len(page) < limit {
-				page = append(page, ids[i])
-			}
-			total++
-		}
-		if len(ids) < scanChunk {
-			break
-		}
+	for i := offset; i < total && len(page) < limit; i++ {
+		page = append(page, matches[i].id)
 	}
 	out := make([]*newsletter.Subscriber, 0, len(page))
 	for _, id := range page {
@@ -81,24 +81,46 @@ func (s *Store) SearchSubscribers(ctx context.Context, status newsletter.Status,
 
 // CountCreated counts the stored subscribers created between each pair of
 // successive bounds: n bounds give n-1 counts, for [b0,b1), [b1,b2), ….
+// It reads the signups hash, which counts them by quarter hour: a bound
+// inside a quarter hour counts that quarter hour with the interval that
+// holds its start.
 func (s *Store) CountCreated(ctx context.Context, bounds []time.Time) ([]int, error) {
 	if len(bounds) < 2 {
 		return nil, nil
 	}
-	cmds := make([]*redis.IntCmd, len(bounds)-1)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := range cmds {
-			cmds[i] = p.ZCount(ctx, s.key("subs"), strconv.FormatInt(bounds[i].UnixMilli(), 10),
-				"("+strconv.FormatInt(bounds[i+1].UnixMilli(), 10))
+	// a quarter hour belongs to the interval that holds its start
+	startSlot := func(t time.Time) int64 { return (t.UnixMilli() + signupSlotMS - 1) / signupSlotMS }
+	first, last := startSlot(bounds[0]), startSlot(bounds[len(bounds)-1])
+	counts := map[int64]int{}
+	if last-first > 20000 {
+		all, err := s.rdb.HGetAll(ctx, s.key("signups")).Result()
+		if err != nil {
+			return nil, wrap("count signups", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("count signups", err)
+		for k, v := range all {
+			slot, _ := strconv.ParseInt(k, 10, 64)
+			counts[slot], _ = strconv.Atoi(v)
+		}
+	} else if last > first {
+		fields := make([]string, 0, last-first)
+		for slot := first; slot < last; slot++ {
+			fields = append(fields, strconv.FormatInt(slot, 10))
+		}
+		vals, err := s.rdb.HMGet(ctx, s.key("signups"), fields...).Result()
+		if err != nil {
+			return nil, wrap("count signups", err)
+		}
+		for i, v := range vals {
+			if v, ok := v.(string); ok {
+				counts[first+int64(i)], _ = strconv.Atoi(v)
+			}
+		}
 	}
-	out := make([]int, len(cmds))
-	for i, c := range cmds {
-		out[i] = int(c.Val())
+	out := make([]int, len(bounds)-1)
+	for i := range out {
+		for slot := startSlot(bounds[i]); slot < startSlot(bounds[i+1]); slot++ {
+			out[i] += counts[slot]
+		}
 	}
 	return out, nil
 }

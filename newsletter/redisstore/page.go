@@ -3,26 +3,63 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/newsletter"
 )
 
-// SubscriberPage lists up to limit subscribers with status (all when
-// empty), oldest first, after cursor (script page.lua). The cursor is
+// SubscriberPage lists up to limit subscribers with status, oldest first
+// by when they entered it, after cursor (script page.lua). The cursor is
 // "<score>:<id>" of the last subscriber of the previous page; "" starts at
 // the beginning, and the returned cursor is "" after the last page.
+//
+// With status "" it lists every status set in turn (pageOrder), and the
+// cursor is "<status>:<score>:<id>". Pending comes last, so that new
+// signups made while the pages are read are listed. A subscriber whose
+// status changes meanwhile is listed again, or not at all, when its new set
+// is one the paging has yet to reach, or one it has passed.
 func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cursor string, limit int) ([]*newsletter.Subscriber, string, error) {
 	if limit < 1 {
 		return nil, "", fmt.Errorf("subscriber page: limit %d is not 1 or more", limit)
 	}
-	set := s.key("subs")
-	if status != "" {
-		set = s.statusKey(status)
+	statuses := []newsletter.Status{status}
+	if status == "" {
+		statuses = pageOrder
+		if cursor != "" {
+			st, rest, ok := strings.Cut(cursor, ":")
+			i := slices.Index(statuses, newsletter.Status(st))
+			if !ok || i < 0 {
+				return nil, "", fmt.Errorf("subscriber page: %q is not a cursor", cursor)
+			}
+			statuses, cursor = statuses[i:], rest
+		}
 	}
+	var out []*newsletter.Subscriber
+	for _, st := range statuses {
+		subs, next, err := s.statusPage(ctx, st, cursor, limit-len(out))
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, subs...)
+		if next != "" {
+			if status == "" {
+				next = string(st) + ":" + next
+			}
+			return out, next, nil
+		}
+		cursor = ""
+	}
+	return out, "", nil
+}
+
+// pageOrder is the order in which SubscriberPage lists all statuses.
+var pageOrder = []newsletter.Status{newsletter.StatusConfirmed, newsletter.StatusUnsubscribed,
+	newsletter.StatusBounced, newsletter.StatusPending}
+
+// statusPage is SubscriberPage within one status set.
+func (s *Store) statusPage(ctx context.Context, status newsletter.Status, cursor string, limit int) ([]*newsletter.Subscriber, string, error) {
 	after, score := "", "0"
 	if cursor != "" {
 		sc, id, ok := strings.Cut(cursor, ":")
@@ -31,7 +68,7 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 		}
 		after, score = id, sc
 	}
-	flat, err := scriptPage.Run(ctx, s.rdb, []string{set}, after, score, limit).StringSlice()
+	flat, err := scriptPage.Run(ctx, s.rdb, []string{s.statusKey(status)}, after, score, limit).StringSlice()
 	if err != nil {
 		return nil, "", wrap("list subscribers", err)
 	}
@@ -39,21 +76,9 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 	for i := 0; i+1 < len(flat); i += 2 {
 		ids = append(ids, flat[i])
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.subKey(id))
-		}
-		return nil
-	})
+	out, err := s.load(ctx, ids)
 	if err != nil {
-		return nil, "", wrap("list subscribers", err)
-	}
-	out := make([]*newsletter.Subscriber, 0, len(ids))
-	for i, c := range cmds {
-		if h := c.Val(); len(h) > 0 { // erased since the page was read
-			out = append(out, decode(ids[i], h))
-		}
+		return nil, "", err
 	}
 	next := ""
 	if len(ids) == limit {

@@ -26,4 +26,5 @@ var (
 	scriptRecord  = loadScript("record")
 	scriptReplan  = loadScript("replan")
 	scriptPage    = loadScript("page")
+	scriptUpgrade = loadScript("upgrade")
 )

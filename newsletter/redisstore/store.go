@@ -7,9 +7,13 @@
 // (default "nl:"):
 //
 //	sub:<id>        hash    one subscriber (short field names, see fields.go)
-//	emails          hash    normalized address -> id
-//	subs            zset    id -> created (ms)
-//	status:<s>      zset    id -> time it entered status s (ms)
+//	emails:<b>      hash    normalized address -> id, for the addresses of
+//	                        bucket b (see emailKey): 65,536 small hashes
+//	status:<s>      zset    id -> time it entered status s (ms); every
+//	                        subscriber is in exactly one of them
+//	signups         hash    quarter hour (ms / 900,000) -> subscribers
+//	                        created in it and not erased
+//	layout          string  version of this layout (see Upgrade)
 //	ledger:<id>     hash    ledger key -> JSON send {kind, subject, sent_at}
 //	consents        hash    consent version -> exact wording
 //	queue           zset    job id -> due (ms); claimed jobs move to lease end
@@ -33,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -80,6 +85,29 @@ func (s *Store) statusKey(st newsletter.Status) string {
 	return s.key("status", string(st))
 }
 func (s *Store) letterKey(id string) string { return s.key("letter", id) }
+
+// emailKey is the index bucket of a normalized address. The index is cut
+// into 65,536 hashes by the low 16 bits of the address's FNV-1a hash so that
+// each stays small enough for Redis's compact listpack encoding (128
+// entries by default: about 8 million addresses in all); one large hash
+// would take twice the memory per address.
+func (s *Store) emailKey(email string) string {
+	h := uint32(2166136261)
+	for i := 0; i < len(email); i++ {
+		h ^= uint32(email[i])
+		h *= 16777619
+	}
+	const hexdigits = "0123456789abcdef"
+	b := [4]byte{hexdigits[h>>12&15], hexdigits[h>>8&15], hexdigits[h>>4&15], hexdigits[h&15]}
+	return s.key("emails", string(b[:]))
+}
+
+// signupSlot is the field of the signups hash that counts subscribers
+// created at t: quarter hours, so that the days of every time zone (all
+// offsets are whole quarter hours) are whole numbers of slots.
+func signupSlot(t time.Time) int64 { return t.UnixMilli() / signupSlotMS }
+
+const signupSlotMS = int64(15 * time.Minute / time.Millisecond)
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error {

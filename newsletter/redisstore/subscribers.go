@@ -2,7 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,12 +33,14 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	case n.Sequence != "":
 		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
 	}
-	counter, max, ttl := s.key("emails"), 0, int64(0) // no limit: the counter key is not touched
+	email := s.emailKey(n.Email)
+	counter, max, ttl := email, 0, int64(0) // no limit: the counter key is not touched
 	if l := n.Limit; l.Max > 0 && l.Window > 0 {
 		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
 	}
-	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text}, newFields(n)...)
-	keys := []string{s.key("emails"), s.subKey(id), s.statusKey(n.Status), s.key("subs"), s.key("queue"), counter, s.key("consents")}
+	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)},
+		newFields(n)...)
+	keys := []string{email, s.subKey(id), s.statusKey(n.Status), s.key("queue"), counter, s.key("consents"), s.key("signups")}
 	return keys, args
 }
 
@@ -169,7 +173,7 @@ func (s *Store) LetterRecipient(ctx context.Context, letterID, id, key string) (
 
 // SubscriberByEmail loads one subscriber by normalized address.
 func (s *Store) SubscriberByEmail(ctx context.Context, email string) (*newsletter.Subscriber, error) {
-	id, err := s.rdb.HGet(ctx, s.key("emails"), email).Result()
+	id, err := s.rdb.HGet(ctx, s.emailKey(email), email).Result()
 	if err != nil {
 		return nil, wrap("find subscriber", err)
 	}
@@ -253,67 +257,48 @@ func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Stat
 }
 
 // Erase deletes everything stored about a subscriber: the record, the
-// ledger, the index entry and its queued work. An id whose record is
-// already gone is still taken out of every set, and ErrNotFound returned. Letter sends still queued
-// for it find no subscriber and are dropped.
+// ledger, the index entry, its count in signups and its queued work. An id
+// whose record is already gone is still taken out of every set, and
+// ErrNotFound returned. Letter sends still queued for it find no
+// subscriber and are dropped. The record is watched from its first read,
+// so that two erasures at once uncount it once.
 func (s *Store) Erase(ctx context.Context, id string) error {
-	email, err := s.rdb.HGet(ctx, s.subKey(id), fEmail).Result()
-	missing := err == redis.Nil
-	if err != nil && !missing {
-		return wrap("erase", err)
+	missing := false
+	erase := func(tx *redis.Tx) error {
+		v, err := tx.HMGet(ctx, s.subKey(id), fEmail, fCreated).Result()
+		if err != nil {
+			return err
+		}
+		email, _ := v[0].(string)
+		created, _ := v[1].(string)
+		missing = email == ""
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Del(ctx, s.subKey(id), s.ledgerKey(id))
+			if !missing {
+				p.HDel(ctx, s.emailKey(email), email)
+				p.HIncrBy(ctx, s.key("signups"), strconv.FormatInt(signupSlot(fromMS(created)), 10), -1)
+			}
+			for _, st := range newsletter.Statuses {
+				p.ZRem(ctx, s.statusKey(st), id)
+			}
+			drip := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID()
+			confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
+			p.ZRem(ctx, s.key("queue"), drip, confirm)
+			p.HDel(ctx, s.key("attempts"), drip, confirm)
+			return nil
+		})
+		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.subKey(id), s.ledgerKey(id))
-		if !missing {
-			p.HDel(ctx, s.key("emails"), email)
+	var err error
+	for range 5 {
+		if err = s.rdb.Watch(ctx, erase, s.subKey(id)); !errors.Is(err, redis.TxFailedErr) {
+			break
 		}
-		p.ZRem(ctx, s.key("subs"), id)
-		for _, st := range newsletter.Statuses {
-			p.ZRem(ctx, s.statusKey(st), id)
-		}
-		drip := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID()
-		confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
-		p.ZRem(ctx, s.key("queue"), drip, confirm)
-		p.HDel(ctx, s.key("attempts"), drip, confirm)
-		return nil
-	})
+	}
 	if err == nil && missing {
 		return fmt.Errorf("erase %s: %w", id, newsletter.ErrNotFound)
 	}
 	return wrap("erase", err)
-}
-
-// Subscribers lists subscribers with status (all when empty), newest first.
-func (s *Store) Subscribers(ctx context.Context, status newsletter.Status, offset, limit int) ([]*newsletter.Subscriber, int, error) {
-	set := s.key("subs")
-	if status != "" {
-		set = s.statusKey(status)
-	}
-	total, err := s.rdb.ZCard(ctx, set).Result()
-	if err != nil {
-		return nil, 0, wrap("count subscribers", err)
-	}
-	ids, err := s.rdb.ZRevRange(ctx, set, int64(offset), int64(offset+limit-1)).Result()
-	if err != nil {
-		return nil, 0, wrap("list subscribers", err)
-	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.subKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, wrap("list subscribers", err)
-	}
-	out := make([]*newsletter.Subscriber, 0, len(ids))
-	for i, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, decode(ids[i], h))
-		}
-	}
-	return out, int(total), nil
 }
 
 // Sends lists the subscriber's ledger, oldest first.

@@ -1,0 +1,56 @@
+package redisstore
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Layout is the version of the key layout (store.go) this package reads
+// and writes; Upgrade records it under the "layout" key.
+const Layout = "2"
+
+// upgradeChunk is how many entries one run of upgrade.lua moves.
+const upgradeChunk = 500
+
+// Upgrade brings data written in an earlier layout to this one, a chunk at
+// a time (script upgrade.lua), and records the layout; it returns how many
+// addresses it moved. Once recorded, it costs one GET. Run it before
+// serving: it is safe to run again, or in several processes at once, and
+// after a crash part way it goes on where it stopped.
+//
+// Layout 1 (before 2026-11-27) kept all addresses in one "emails" hash and
+// all subscribers in a "subs" sorted set by creation; layout 2 buckets the
+// address index and counts signups per quarter hour.
+func (s *Store) Upgrade(ctx context.Context) (int, error) {
+	v, err := s.rdb.Get(ctx, s.key("layout")).Result()
+	if err != nil && err != redis.Nil {
+		return 0, wrap("upgrade", err)
+	}
+	if v == Layout {
+		return 0, nil
+	}
+	moved, cursor := 0, uint64(0)
+	for {
+		fields, next, err := s.rdb.HScan(ctx, s.key("emails"), cursor, "", upgradeChunk).Result()
+		if err != nil {
+			return moved, wrap("upgrade", err)
+		}
+		keys := []string{s.key("emails"), s.key("subs"), s.key("signups")}
+		args := []any{upgradeChunk}
+		for i := 0; i+1 < len(fields); i += 2 {
+			keys = append(keys, s.emailKey(fields[i]), s.subKey(fields[i+1]))
+			args = append(args, fields[i])
+		}
+		left, err := scriptUpgrade.Run(ctx, s.rdb, keys, args...).Int64Slice()
+		if err != nil {
+			return moved, wrap("upgrade", err)
+		}
+		moved += len(args) - 1
+		if len(left) == 2 && left[0] == 0 && left[1] == 0 {
+			break
+		}
+		cursor = next // 0 again: start over on what is left
+	}
+	return moved, wrap("upgrade", s.rdb.Set(ctx, s.key("layout"), Layout, 0).Err())
+}

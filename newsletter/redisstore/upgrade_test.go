@@ -1,0 +1,126 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/redisstore"
+)
+
+// asLayout1 rewrites what the store wrote into layout 1: one "emails"
+// hash, a "subs" set by creation time, no buckets and no signup counts.
+func (f *fixture) asLayout1(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	for email, id := range f.emailIndex(t) {
+		f.rdb.HSet(ctx, f.key("emails"), email, id)
+	}
+	for _, k := range f.rdb.Keys(ctx, f.key("emails", "*")).Val() {
+		f.rdb.Del(ctx, k)
+	}
+	for _, st := range newsletter.Statuses {
+		for _, id := range f.rdb.ZRange(ctx, f.key("status", string(st)), 0, -1).Val() {
+			c, err := f.rdb.HGet(ctx, f.key("sub", id), "c").Int64()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.rdb.ZAdd(ctx, f.key("subs"), redis.Z{Score: float64(c), Member: id})
+		}
+	}
+	f.rdb.Del(ctx, f.key("signups"), f.key("layout"))
+}
+
+// Upgrade moves layout-1 data into layout 2 without losing or doubling
+// anything, also when two processes run it at once; an address whose
+// record was erased under layout 1 is dropped, not moved.
+func TestUpgradeFromLayout1(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	const n = 1234
+	for i := range n {
+		addSubscriber(t, f.s, fmt.Sprintf("u%04d@example.org", i), newsletter.StatusConfirmed, day.Add(time.Duration(i)*time.Minute))
+	}
+	f.asLayout1(t)
+	gone, _ := f.s.SubscriberByEmail(ctx, "u0000@example.org")
+	if gone != nil {
+		t.Fatal("setup: layout 1 still found through the buckets")
+	}
+	// Erased under layout 1, whose code left the address behind by mistake.
+	id7 := f.rdb.HGet(ctx, f.key("emails"), "u0007@example.org").Val()
+	f.rdb.Del(ctx, f.key("sub", id7))
+	f.rdb.ZRem(ctx, f.key("status", "confirmed"), id7)
+	f.rdb.ZRem(ctx, f.key("subs"), id7)
+
+	var wg sync.WaitGroup
+	moved := make([]int, 2)
+	for i := range moved {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			moved[i], err = f.s.Upgrade(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if moved[0]+moved[1] < n {
+		t.Errorf("moved %v addresses, want at least %d in all", moved, n)
+	}
+	for _, k := range []string{"emails", "subs"} {
+		if f.rdb.Exists(ctx, f.key(k)).Val() != 0 {
+			t.Errorf("%s is still there", k)
+		}
+	}
+	if v := f.rdb.Get(ctx, f.key("layout")).Val(); v != redisstore.Layout {
+		t.Errorf("layout = %q, want %q", v, redisstore.Layout)
+	}
+	index := f.emailIndex(t)
+	if len(index) != n-1 {
+		t.Errorf("%d addresses in the buckets, want %d", len(index), n-1)
+	}
+	if _, ok := index["u0007@example.org"]; ok {
+		t.Error("the address of an erased record was moved")
+	}
+	for i := range n {
+		email := fmt.Sprintf("u%04d@example.org", i)
+		sub, err := f.s.SubscriberByEmail(ctx, email)
+		switch {
+		case i == 7 && !errors.Is(err, newsletter.ErrNotFound):
+			t.Errorf("%s: %v, want not found", email, err)
+		case i != 7 && (err != nil || sub.Email != email):
+			t.Errorf("%s: %v %v", email, sub, err)
+		}
+	}
+	// Every subscriber of the old set counted once, in its hour.
+	var bounds []time.Time
+	for h := range 22 {
+		bounds = append(bounds, day.Add(time.Duration(h)*time.Hour))
+	}
+	want := make([]int, 21)
+	for i := range n {
+		if i != 7 {
+			want[i/60]++
+		}
+	}
+	if got, err := f.s.CountCreated(ctx, bounds); err != nil || !slices.Equal(got, want) {
+		t.Errorf("per hour = %v, %v; want %v", got, err, want)
+	}
+	// A signup with a moved address is known; a second Upgrade does nothing.
+	if _, created, err := f.s.CreateSubscriber(ctx, pending("u0001@example.org", day), time.Time{}); err != nil || created {
+		t.Errorf("signup with a moved address: created=%v %v", created, err)
+	}
+	if again, err := f.s.Upgrade(ctx); again != 0 || err != nil {
+		t.Errorf("second upgrade moved %d, %v", again, err)
+	}
+}
