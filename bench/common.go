@@ -74,6 +74,18 @@ func deletePrefix(rdb *redis.Client, prefix string) int {
 	}
 }
 
+// settle waits (up to 10 s) until Redis has freed what UNLINK handed to
+// its background thread, so that used_memory no longer counts it.
+func settle(rdb *redis.Client) {
+	for range 100 {
+		s, err := rdb.Info(context.Background(), "memory").Result()
+		if err != nil || strings.Contains(s, "lazyfree_pending_objects:0\r") {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // usedMemory is INFO memory's used_memory.
 func usedMemory(rdb *redis.Client) int64 {
 	s, err := rdb.Info(context.Background(), "memory").Result()

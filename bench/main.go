@@ -43,6 +43,7 @@ type options struct {
 	dripSizes                      []int
 	claimIters                     int
 	probes, confirmLoadN           int
+	layoutN                        int
 }
 
 // env is what every scenario shares.
@@ -72,7 +73,7 @@ func run() int {
 	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis address (loopback)")
 	flag.IntVar(&o.db, "db", 0, "Redis database for the signup, send, fan-out and confirmation scenarios")
 	flag.IntVar(&o.dripDB, "drip-db", 9, "Redis database for the drip-at-scale scenario (its keys are big)")
-	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm", "scenarios to run, comma-separated")
+	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm,layouts", "scenarios to run, comma-separated")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the subprocess logs")
 	flag.StringVar(&o.oursBin, "ours", "", "a newsletter binary to measure instead of building ./cmd/newsletter (e.g. an older commit's, for before/after)")
 	flag.IntVar(&o.conns, "conns", 50, "concurrent connections of the signup load")
@@ -88,6 +89,7 @@ func run() int {
 	flag.IntVar(&o.claimIters, "claim-iters", 400, "timed ticks per size and case")
 	flag.IntVar(&o.probes, "probes", 200, "confirmation-latency probes when idle")
 	flag.IntVar(&o.confirmLoadN, "confirm-load-n", 10000, "signups of the load during the confirmation-latency probes")
+	flag.IntVar(&o.layoutN, "layout-n", 1000000, "subscribers of each layout piece whose memory is measured (in -drip-db)")
 	flag.Parse()
 	if *quick {
 		setDefault := func(name, v string) {
@@ -107,6 +109,7 @@ func run() int {
 		setDefault("claim-iters", "200")
 		setDefault("probes", "100")
 		setDefault("confirm-load-n", "3000")
+		setDefault("layout-n", "100000")
 		dripSizes = flag.Lookup("drip-sizes").Value.String()
 	}
 	o.only = map[string]bool{}
@@ -184,6 +187,7 @@ func run() int {
 		{"fanout", benchFanOut},
 		{"drip", benchDrip},
 		{"confirm", benchConfirm},
+		{"layouts", benchLayouts},
 	}
 	failed := false
 	start := time.Now()
