@@ -137,7 +137,7 @@ func breakdown(ctx context.Context, e *env, rdb *redis.Client, prefix string, id
 	// entries, from a sample of buckets.
 	var bytes, entries int64
 	for i := 0; i < samples; i++ {
-		k := fmt.Sprintf("%semails:%04x", prefix, i*65536/samples)
+		k := fmt.Sprintf("%semails:%04x", prefix, i*65536/samples) // bucket names: redisstore.EmailBucket
 		bytes += rdb.MemoryUsage(ctx, k).Val()
 		entries += rdb.HLen(ctx, k).Val()
 	}

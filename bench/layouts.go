@@ -12,6 +12,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/sequences"
+	"github.com/satina/newsletter/templates"
 )
 
 // benchLayouts: the bytes per subscriber of each piece of the store's
@@ -57,7 +60,7 @@ func benchLayouts(e *env) error {
 		}},
 		{"address index: 65,536 buckets (layout 2)", func(p redis.Pipeliner, prefix string, i int) {
 			e := val(i).email
-			p.HSet(ctx, prefix+"emails:"+fmt.Sprintf("%04x", fnv16(e)), e, ids[i])
+			p.HSet(ctx, prefix+"emails:"+redisstore.EmailBucket(e), e, ids[i])
 		}},
 		{"status: sorted set entry (layout 1 has two)", func(p redis.Pipeliner, prefix string, i int) {
 			p.ZAdd(ctx, prefix+"status:confirmed", redis.Z{Score: float64(time.Now().UnixMilli()), Member: ids[i]})
@@ -69,6 +72,51 @@ func benchLayouts(e *env) error {
 			p.ZAdd(ctx, prefix+"queue", redis.Z{Score: float64(time.Now().UnixMilli()), Member: "drip:" + ids[i]})
 		}},
 	}
+	// A ledger after the guide's nine mails, as JSON (before) and in the
+	// compact form the store writes now, for a tenth as many subscribers.
+	set, err := sequences.Load(sequences.Builtin)
+	if err != nil {
+		return err
+	}
+	guide, _ := set.Get("guide")
+	subjects := []string{templates.ConfirmSubject}
+	for _, st := range guide.Steps {
+		subject, err := st.RenderSubject(sequences.SampleData())
+		if err != nil {
+			return err
+		}
+		subjects = append(subjects, subject)
+	}
+	sent := time.Now()
+	ledger := func(compact bool) func(p redis.Pipeliner, prefix string, i int) {
+		return func(p redis.Pipeliner, prefix string, i int) {
+			if i%10 != 0 {
+				return
+			}
+			args := make([]any, 0, 2*len(subjects))
+			for k, subject := range subjects {
+				kind, key := "step", fmt.Sprintf("step:guide/%s@1", guide.Steps[max(k-1, 0)].Name)
+				if k == 0 {
+					kind, key = "confirm", "confirm:"+strconv.FormatInt(sent.UnixMilli(), 10)
+				}
+				at := sent.Add(time.Duration(k) * 7 * 24 * time.Hour)
+				v, _ := json.Marshal(map[string]any{"kind": kind, "subject": subject, "sent_at": at})
+				if compact {
+					t := strconv.FormatInt(at.UnixMilli(), 36)
+					v = []byte(kind[:1] + strings.Repeat("0", 8-len(t)) + t + subject)
+				}
+				args = append(args, key, string(v))
+			}
+			p.HSet(ctx, prefix+"ledger:"+ids[i], args...)
+		}
+	}
+	pieces = append(pieces, struct {
+		name  string
+		write func(p redis.Pipeliner, prefix string, i int)
+	}{"ledger after the guide's 9 mails: JSON values (before)", ledger(false)}, struct {
+		name  string
+		write func(p redis.Pipeliner, prefix string, i int)
+	}{"ledger after the guide's 9 mails: compact values (now)", ledger(true)})
 	per := make([]float64, len(pieces))
 	for k, piece := range pieces {
 		prefix := "nl" + testkit.RandomHex(2) + ":"
@@ -85,6 +133,9 @@ func benchLayouts(e *env) error {
 			}
 		}
 		per[k] = float64(usedMemory(rdb)-before) / float64(n)
+		if strings.HasPrefix(piece.name, "ledger") {
+			per[k] *= 10 // written for every tenth subscriber
+		}
 		deletePrefix(rdb, prefix)
 		e.rep.add(row{"layout", fmt.Sprintf("%s, %s", piece.name, count(n)), fmt.Sprintf("%.0f B", per[k]), "", "", "", ""})
 	}
@@ -99,14 +150,4 @@ func benchLayouts(e *env) error {
 		"; layout 2 (record + address buckets + status set + queue) " + sum(0, 3, 4, 6) +
 		"; packed records (packed record with its status + address buckets + queue; no ordered status index) " + sum(1, 3, 6))
 	return nil
-}
-
-// fnv16 is the low 16 bits of the FNV-1a hash, as redisstore buckets addresses.
-func fnv16(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h & 0xffff
 }

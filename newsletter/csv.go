@@ -77,10 +77,11 @@ func ParseImportCSV(r io.Reader) ([]ImportRow, error) {
 const ExportPageSize = 500
 
 // ExportCSV writes every subscriber with status (all when empty: status by
-// status, pending last), oldest first, as CSV with ExportCSVHeader, loading them a page at a time so that
-// a long list never sits in memory whole. Subscribers who sign up while it
-// runs are included; one erased meanwhile may be left out. It returns how
-// many rows it wrote.
+// status), oldest first, as CSV with ExportCSVHeader, loading them a page
+// at a time so that a long list never sits in memory whole. Subscribers who
+// sign up while it runs are included; one erased meanwhile may be left out,
+// and one whose status changes meanwhile may have a second, later row. It
+// returns how many rows it wrote.
 func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status Status) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportCSVHeader); err != nil {

@@ -69,11 +69,11 @@ type Store interface {
 	// first, from offset.
 	Subscribers(ctx context.Context, status Status, offset, limit int) ([]*Subscriber, int, error)
 	// SubscriberPage lists up to limit subscribers with status (all when
-	// empty: status by status, pending last), oldest first by when they
-	// entered it, after cursor ("" for the start), and the cursor of the
-	// next page ("" after the last). Paging neither repeats nor skips a
-	// subscriber while others sign up or are erased meanwhile; one whose
-	// status changes meanwhile may be listed twice or not at all.
+	// empty), oldest first by when they entered it, after cursor ("" for
+	// the start), and the cursor of the next page ("" after the last).
+	// Paging leaves out nobody who stays, signs up or changes status
+	// meanwhile, and repeats nobody who stays; one who changes status may
+	// be listed twice (the later row is current).
 	SubscriberPage(ctx context.Context, status Status, cursor string, limit int) ([]*Subscriber, string, error)
 	// Sends lists the mail recorded in a subscriber's ledger, oldest first.
 	Sends(ctx context.Context, id string) ([]Send, error)

@@ -68,15 +68,8 @@ func (s *Store) SearchSubscribers(ctx context.Context, status newsletter.Status,
 	for i := offset; i < total && len(page) < limit; i++ {
 		page = append(page, matches[i].id)
 	}
-	out := make([]*newsletter.Subscriber, 0, len(page))
-	for _, id := range page {
-		sub, err := s.Subscriber(ctx, id)
-		if err != nil {
-			continue // erased meanwhile
-		}
-		out = append(out, sub)
-	}
-	return out, total, nil
+	out, err := s.load(ctx, page)
+	return out, total, err
 }
 
 // CountCreated counts the stored subscribers created between each pair of
@@ -89,7 +82,7 @@ func (s *Store) CountCreated(ctx context.Context, bounds []time.Time) ([]int, er
 		return nil, nil
 	}
 	// a quarter hour belongs to the interval that holds its start
-	startSlot := func(t time.Time) int64 { return (t.UnixMilli() + signupSlotMS - 1) / signupSlotMS }
+	startSlot := func(t time.Time) int64 { return -floorDiv(-t.UnixMilli(), signupSlotMS) } // rounded up
 	first, last := startSlot(bounds[0]), startSlot(bounds[len(bounds)-1])
 	counts := map[int64]int{}
 	if last-first > 20000 {

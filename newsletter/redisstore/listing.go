@@ -44,16 +44,20 @@ func newestFirst(a, b member) int {
 }
 
 // Subscribers lists subscribers with status (all when empty), newest
-// first, from offset; the total counts them all. Listing all of them reads
-// offset+limit members of each status set and merges them.
+// first, from offset; the total counts them all. One status reads just the
+// page; all of them read the first offset+limit members of each status set
+// and merge them, so a deep page of all costs as much as the list up to it.
 func (s *Store) Subscribers(ctx context.Context, status newsletter.Status, offset, limit int) ([]*newsletter.Subscriber, int, error) {
-	sets := s.statusSets(status)
+	sets, from := s.statusSets(status), int64(0)
+	if len(sets) == 1 {
+		from = int64(offset)
+	}
 	cards := make([]*redis.IntCmd, len(sets))
 	tops := make([]*redis.ZSliceCmd, len(sets))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, set := range sets {
 			cards[i] = p.ZCard(ctx, set)
-			tops[i] = p.ZRevRangeWithScores(ctx, set, 0, int64(offset+limit-1))
+			tops[i] = p.ZRevRangeWithScores(ctx, set, from, int64(offset)+int64(limit)-1)
 		}
 		return nil
 	})
@@ -70,10 +74,11 @@ func (s *Store) Subscribers(ctx context.Context, status newsletter.Status, offse
 		}
 	}
 	slices.SortFunc(all, newestFirst)
-	if offset >= len(all) {
+	skip := offset - int(from)
+	if skip >= len(all) {
 		return []*newsletter.Subscriber{}, total, nil
 	}
-	all = all[offset:min(len(all), offset+limit)]
+	all = all[skip:min(len(all), skip+limit)]
 	ids := make([]string, len(all))
 	for i, m := range all {
 		ids[i] = m.id
@@ -82,24 +87,31 @@ func (s *Store) Subscribers(ctx context.Context, status newsletter.Status, offse
 	return out, total, err
 }
 
-// load reads the records of ids in one round trip, leaving out those
-// erased meanwhile. Consent wordings are not filled in.
+// load reads the records of ids, a round trip per loadChunk, leaving out
+// those erased meanwhile. Consent wordings are not filled in.
 func (s *Store) load(ctx context.Context, ids []string) ([]*newsletter.Subscriber, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.subKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("list subscribers", err)
-	}
 	out := make([]*newsletter.Subscriber, 0, len(ids))
-	for i, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, decode(ids[i], h))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), loadChunk)]
+		ids = ids[len(chunk):]
+		cmds := make([]*redis.MapStringStringCmd, len(chunk))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range chunk {
+				cmds[i] = p.HGetAll(ctx, s.subKey(id))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrap("list subscribers", err)
+		}
+		for i, c := range cmds {
+			if h := c.Val(); len(h) > 0 {
+				out = append(out, decode(chunk[i], h))
+			}
 		}
 	}
 	return out, nil
 }
+
+// loadChunk is how many records load reads in one round trip.
+const loadChunk = 5000

@@ -66,6 +66,9 @@ func TestListingAllMergesTheStatusSets(t *testing.T) {
 	if err != nil || total != 5 || len(confirmed) != 5 {
 		t.Errorf("confirmed = %v (total %d, %v), want 5", emails(confirmed), total, err)
 	}
+	if page, _, err := s.Subscribers(ctx, newsletter.StatusConfirmed, 2, 2); err != nil || !slices.Equal(emails(page), emails(confirmed)[2:4]) {
+		t.Errorf("confirmed from 2 = %v, %v; want %v", emails(page), err, emails(confirmed)[2:4])
+	}
 	for _, sub := range confirmed {
 		if sub.Status != newsletter.StatusConfirmed {
 			t.Errorf("%s listed as confirmed is %s", sub.Email, sub.Status)
@@ -146,5 +149,69 @@ func TestCountCreatedByQuarterHour(t *testing.T) {
 	wide := []time.Time{day.AddDate(-2, 0, 0), day, day.AddDate(2, 0, 0)}
 	if got, err := s.CountCreated(ctx, wide); err != nil || !slices.Equal(got, []int{1, 4}) {
 		t.Errorf("two years either side = %v, %v; want [1 4]", got, err)
+	}
+}
+
+// An export of every status leaves out nobody who signs up or changes
+// status while it runs: each set is read a second time from where its
+// first pass ended. One who changed is listed again, as they are now.
+func TestExportWhileSubscribersConfirmAndLeave(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := testkit.Redis(t)
+	s := redisstore.New(rdb, prefix)
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ids := map[string]string{}
+	for i := range 6 {
+		st := newsletter.StatusConfirmed
+		if i >= 3 {
+			st = newsletter.StatusPending
+		}
+		email := fmt.Sprintf("e%d@example.org", i)
+		ids[email] = addSubscriber(t, s, email, st, base.Add(time.Duration(i)*time.Minute))
+	}
+	now := base.Add(time.Hour)
+	rows := map[string][]newsletter.Status{}
+	cursor, pages := "", 0
+	for {
+		page, next, err := s.SubscriberPage(ctx, "", cursor, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range page {
+			rows[sub.Email] = append(rows[sub.Email], sub.Status)
+		}
+		pages++
+		if pages == 1 {
+			// The confirmed set has been read; a pending subscriber not yet
+			// listed confirms, a confirmed one leaves, a new one signs up.
+			now = now.Add(time.Minute)
+			if ok, err := s.Confirm(ctx, ids["e5@example.org"], now, time.Time{}); err != nil || !ok {
+				t.Fatalf("confirm: %v %v", ok, err)
+			}
+			if err := s.SetStatus(ctx, ids["e0@example.org"], newsletter.StatusUnsubscribed, now); err != nil {
+				t.Fatal(err)
+			}
+			addSubscriber(t, s, "new@example.org", newsletter.StatusPending, now)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	for _, email := range []string{"e0@example.org", "e1@example.org", "e2@example.org", "e3@example.org", "e4@example.org", "e5@example.org", "new@example.org"} {
+		if len(rows[email]) == 0 {
+			t.Errorf("%s left out of the export", email)
+		}
+	}
+	if got := rows["e5@example.org"]; got[len(got)-1] != newsletter.StatusConfirmed {
+		t.Errorf("e5 exported as %v, want confirmed last", got)
+	}
+	if got := rows["e0@example.org"]; !slices.Equal(got, []newsletter.Status{newsletter.StatusConfirmed, newsletter.StatusUnsubscribed}) {
+		t.Errorf("e0 exported as %v, want confirmed, then unsubscribed", got)
+	}
+	for email, sts := range rows {
+		if len(sts) > 1 && email != "e0@example.org" && email != "e5@example.org" {
+			t.Errorf("%s, unchanged, listed %d times", email, len(sts))
+		}
 	}
 }

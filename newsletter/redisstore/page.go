@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -15,74 +14,90 @@ import (
 // "<score>:<id>" of the last subscriber of the previous page; "" starts at
 // the beginning, and the returned cursor is "" after the last page.
 //
-// With status "" it lists every status set in turn (pageOrder), and the
-// cursor is "<status>:<score>:<id>". Pending comes last, so that new
-// signups made while the pages are read are listed. A subscriber whose
-// status changes meanwhile is listed again, or not at all, when its new set
-// is one the paging has yet to reach, or one it has passed.
+// With status "" it reads every status set in turn (pageOrder), and then
+// each set again from where its first pass ended: a subscriber who signs
+// up, or changes status, while the pages are read enters a set after the
+// end of that set's first pass, so the second pass lists it. Nobody is
+// left out; one who changed status meanwhile may be listed twice, the
+// later row being the current one. The cursor is then
+// "<pass>|<score>:<id>|<end of each set's first pass>…".
 func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cursor string, limit int) ([]*newsletter.Subscriber, string, error) {
 	if limit < 1 {
 		return nil, "", fmt.Errorf("subscriber page: limit %d is not 1 or more", limit)
 	}
-	statuses := []newsletter.Status{status}
-	if status == "" {
-		statuses = pageOrder
-		if cursor != "" {
-			st, rest, ok := strings.Cut(cursor, ":")
-			i := slices.Index(statuses, newsletter.Status(st))
-			if !ok || i < 0 {
-				return nil, "", fmt.Errorf("subscriber page: %q is not a cursor", cursor)
-			}
-			statuses, cursor = statuses[i:], rest
+	if status != "" {
+		subs, last, more, err := s.statusPage(ctx, status, cursor, limit)
+		if err != nil || !more {
+			return subs, "", err
 		}
+		return subs, last, nil
+	}
+	n := len(pageOrder)
+	pass, at, ends := 0, "", make([]string, n)
+	if cursor != "" {
+		parts := strings.Split(cursor, "|")
+		p, err := strconv.Atoi(parts[0])
+		if len(parts) != 2+n || err != nil || p < 0 || p >= 2*n {
+			return nil, "", fmt.Errorf("subscriber page: %q is not a cursor", cursor)
+		}
+		pass, at, ends = p, parts[1], parts[2:]
 	}
 	var out []*newsletter.Subscriber
-	for _, st := range statuses {
-		subs, next, err := s.statusPage(ctx, st, cursor, limit-len(out))
+	for pass < 2*n {
+		k := pass % n
+		from := at
+		if pass >= n && at == "" {
+			from = ends[k] // the second pass starts where the first ended
+		}
+		subs, last, more, err := s.statusPage(ctx, pageOrder[k], from, limit-len(out))
 		if err != nil {
 			return nil, "", err
 		}
 		out = append(out, subs...)
-		if next != "" {
-			if status == "" {
-				next = string(st) + ":" + next
-			}
-			return out, next, nil
+		if more {
+			return out, strconv.Itoa(pass) + "|" + last + "|" + strings.Join(ends, "|"), nil
 		}
-		cursor = ""
+		if pass < n {
+			ends[k] = last
+		}
+		pass, at = pass+1, ""
 	}
 	return out, "", nil
 }
 
-// pageOrder is the order in which SubscriberPage lists all statuses.
+// pageOrder is the order in which SubscriberPage reads the status sets
+// when it lists them all.
 var pageOrder = []newsletter.Status{newsletter.StatusConfirmed, newsletter.StatusUnsubscribed,
 	newsletter.StatusBounced, newsletter.StatusPending}
 
-// statusPage is SubscriberPage within one status set.
-func (s *Store) statusPage(ctx context.Context, status newsletter.Status, cursor string, limit int) ([]*newsletter.Subscriber, string, error) {
+// statusPage reads up to limit members of one status set after cursor
+// ("<score>:<id>", or "" for the start), and loads their records (erased
+// ones are left out). last is the position of the last member read, or
+// cursor when none was; more reports that the set may hold more after it.
+func (s *Store) statusPage(ctx context.Context, status newsletter.Status, cursor string, limit int) (subs []*newsletter.Subscriber, last string, more bool, err error) {
 	after, score := "", "0"
 	if cursor != "" {
 		sc, id, ok := strings.Cut(cursor, ":")
 		if _, err := strconv.ParseFloat(sc, 64); !ok || err != nil || id == "" {
-			return nil, "", fmt.Errorf("subscriber page: %q is not a cursor", cursor)
+			return nil, "", false, fmt.Errorf("subscriber page: %q is not a cursor", cursor)
 		}
 		after, score = id, sc
 	}
 	flat, err := scriptPage.Run(ctx, s.rdb, []string{s.statusKey(status)}, after, score, limit).StringSlice()
 	if err != nil {
-		return nil, "", wrap("list subscribers", err)
+		return nil, "", false, wrap("list subscribers", err)
 	}
 	ids := make([]string, 0, len(flat)/2)
 	for i := 0; i+1 < len(flat); i += 2 {
 		ids = append(ids, flat[i])
 	}
-	out, err := s.load(ctx, ids)
+	subs, err = s.load(ctx, ids)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
-	next := ""
-	if len(ids) == limit {
-		next = flat[len(flat)-1] + ":" + ids[len(ids)-1]
+	last = cursor
+	if len(ids) > 0 {
+		last = flat[len(flat)-1] + ":" + ids[len(ids)-1]
 	}
-	return out, next, nil
+	return subs, last, len(ids) == limit, nil
 }

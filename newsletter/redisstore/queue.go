@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
-	"sort"
 	"strconv"
 	"time"
 
@@ -98,11 +96,11 @@ func (s *Store) Recorded(ctx context.Context, subscriber, key string) (bool, err
 func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
 	ledgerVal, at := "", time.Now()
 	if o.Send != nil {
-		b, err := json.Marshal(o.Send)
+		v, err := encodeSend(o.Send)
 		if err != nil {
 			return err
 		}
-		ledgerVal, at = string(b), o.Send.SentAt
+		ledgerVal, at = v, o.Send.SentAt
 	}
 	next := ""
 	if !o.NextDue.IsZero() {
@@ -112,17 +110,4 @@ func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
 	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.key("queue"), s.key("attempts"), letter}
 	err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Err()
 	return wrap("record", err)
-}
-
-// decodeSends turns ledger values into sends, oldest first.
-func decodeSends(h map[string]string) []newsletter.Send {
-	out := make([]newsletter.Send, 0, len(h))
-	for _, v := range h {
-		var sd newsletter.Send
-		if json.Unmarshal([]byte(v), &sd) == nil {
-			out = append(out, sd)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].SentAt.Before(out[j].SentAt) })
-	return out
 }

@@ -86,12 +86,16 @@ func (s *Store) statusKey(st newsletter.Status) string {
 }
 func (s *Store) letterKey(id string) string { return s.key("letter", id) }
 
-// emailKey is the index bucket of a normalized address. The index is cut
-// into 65,536 hashes by the low 16 bits of the address's FNV-1a hash so that
-// each stays small enough for Redis's compact listpack encoding (128
-// entries by default: about 8 million addresses in all); one large hash
-// would take twice the memory per address.
-func (s *Store) emailKey(email string) string {
+// emailKey is the index bucket of a normalized address (EmailBucket).
+func (s *Store) emailKey(email string) string { return s.key("emails", EmailBucket(email)) }
+
+// EmailBucket names the bucket of the address index that holds a
+// normalized address: four hex digits, the low 16 bits of its FNV-1a hash.
+// The index is cut into 65,536 hashes so that each stays small enough for
+// Redis's compact listpack encoding (128 entries by default: about 8
+// million addresses in all); one large hash takes twice the memory per
+// address (`go run ./bench -only layouts`).
+func EmailBucket(email string) string {
 	h := uint32(2166136261)
 	for i := 0; i < len(email); i++ {
 		h ^= uint32(email[i])
@@ -99,13 +103,22 @@ func (s *Store) emailKey(email string) string {
 	}
 	const hexdigits = "0123456789abcdef"
 	b := [4]byte{hexdigits[h>>12&15], hexdigits[h>>8&15], hexdigits[h>>4&15], hexdigits[h&15]}
-	return s.key("emails", string(b[:]))
+	return string(b[:])
 }
 
 // signupSlot is the field of the signups hash that counts subscribers
 // created at t: quarter hours, so that the days of every time zone (all
 // offsets are whole quarter hours) are whole numbers of slots.
-func signupSlot(t time.Time) int64 { return t.UnixMilli() / signupSlotMS }
+func signupSlot(t time.Time) int64 { return floorDiv(t.UnixMilli(), signupSlotMS) }
+
+// floorDiv is a/b rounded down, also for a < 0 (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
 
 const signupSlotMS = int64(15 * time.Minute / time.Millisecond)
 

@@ -276,7 +276,9 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 			p.Del(ctx, s.subKey(id), s.ledgerKey(id))
 			if !missing {
 				p.HDel(ctx, s.emailKey(email), email)
-				p.HIncrBy(ctx, s.key("signups"), strconv.FormatInt(signupSlot(fromMS(created)), 10), -1)
+			}
+			if at := fromMS(created); !missing && !at.IsZero() {
+				p.HIncrBy(ctx, s.key("signups"), strconv.FormatInt(signupSlot(at), 10), -1)
 			}
 			for _, st := range newsletter.Statuses {
 				p.ZRem(ctx, s.statusKey(st), id)

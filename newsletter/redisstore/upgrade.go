@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -10,24 +12,38 @@ import (
 // and writes; Upgrade records it under the "layout" key.
 const Layout = "2"
 
+const layoutNumber = 2
+
 // upgradeChunk is how many entries one run of upgrade.lua moves.
 const upgradeChunk = 500
 
 // Upgrade brings data written in an earlier layout to this one, a chunk at
 // a time (script upgrade.lua), and records the layout; it returns how many
-// addresses it moved. Once recorded, it costs one GET. Run it before
-// serving: it is safe to run again, or in several processes at once, and
-// after a crash part way it goes on where it stopped.
+// addresses it moved. Once done, it costs one round trip. Run it before
+// serving, with every process of the older version stopped (one still
+// running would go on writing the old keys; the next start moves what it
+// wrote). It is safe to run again, or in several processes at once, and
+// after a crash part way it goes on where it stopped. Data of a newer
+// layout than this package's is refused, not touched.
 //
 // Layout 1 (before 2026-11-27) kept all addresses in one "emails" hash and
 // all subscribers in a "subs" sorted set by creation; layout 2 buckets the
 // address index and counts signups per quarter hour.
 func (s *Store) Upgrade(ctx context.Context) (int, error) {
-	v, err := s.rdb.Get(ctx, s.key("layout")).Result()
+	var layout *redis.StringCmd
+	var old *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		layout = p.Get(ctx, s.key("layout"))
+		old = p.Exists(ctx, s.key("emails"), s.key("subs"))
+		return nil
+	})
 	if err != nil && err != redis.Nil {
 		return 0, wrap("upgrade", err)
 	}
-	if v == Layout {
+	if v, _ := strconv.Atoi(layout.Val()); v > layoutNumber {
+		return 0, fmt.Errorf("upgrade: the data in Redis is in layout %d, newer than this version's %s: run the newer version", v, Layout)
+	}
+	if layout.Val() == Layout && old.Val() == 0 {
 		return 0, nil
 	}
 	moved, cursor := 0, uint64(0)
@@ -46,8 +62,11 @@ func (s *Store) Upgrade(ctx context.Context) (int, error) {
 		if err != nil {
 			return moved, wrap("upgrade", err)
 		}
-		moved += len(args) - 1
-		if len(left) == 2 && left[0] == 0 && left[1] == 0 {
+		if len(left) != 3 {
+			return moved, wrap("upgrade", fmt.Errorf("unexpected reply %v", left))
+		}
+		moved += int(left[2])
+		if left[0] == 0 && left[1] == 0 {
 			break
 		}
 		cursor = next // 0 again: start over on what is left

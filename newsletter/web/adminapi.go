@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -191,30 +192,23 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
 			"q": "Search with at most 200 characters."}})
 	}
-	// Without a limit the whole list comes back, a page at a time from the
-	// store: the contract's listing has no paging.
+	// Without a limit the whole list comes back (the contract's listing has
+	// no paging), read in one pass: paging by offset would read the list
+	// up to each page again.
 	all := c.Query("limit") == ""
-	var out []subscriberJSON
-	total := 0
-	for {
-		subs, n, err := s.cfg.Store.SearchSubscribers(c.UserContext(), st, q, offset, limit)
-		if err != nil {
-			return err
-		}
-		total = n
-		for _, sub := range subs {
-			out = append(out, toSubscriberJSON(sub))
-		}
-		if !all || len(subs) < limit || offset+limit >= total {
-			break
-		}
-		offset += limit
+	if all {
+		limit = math.MaxInt32
 	}
-	if out == nil {
-		out = []subscriberJSON{}
+	subs, total, err := s.cfg.Store.SearchSubscribers(c.UserContext(), st, q, offset, limit)
+	if err != nil {
+		return err
+	}
+	out := make([]subscriberJSON, 0, len(subs))
+	for _, sub := range subs {
+		out = append(out, toSubscriberJSON(sub))
 	}
 	if all {
-		offset, limit = 0, len(out)
+		limit = len(out)
 	}
 	return c.JSON(fiber.Map{"subscribers": out, "total": total, "offset": offset, "limit": limit})
 }

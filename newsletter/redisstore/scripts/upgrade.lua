@@ -14,19 +14,21 @@
 -- ARGV[2..] for each address moved: the address
 --
 -- An address whose subscriber hash is gone (erased meanwhile) is dropped
--- rather than moved. Returns {addresses left in emails, members left in subs}.
+-- rather than moved. Returns {addresses left in emails, members left in
+-- subs, addresses this run moved}.
 local subs = redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
 for i = 1, #subs, 2 do
   local slot = string.format('%d', math.floor(tonumber(subs[i + 1]) / 900000))
   redis.call('HINCRBY', KEYS[3], slot, 1)
   redis.call('ZREM', KEYS[2], subs[i])
 end
+local moved = 0
 for i = 2, #ARGV do
   local email = ARGV[i]
   local id = redis.call('HGET', KEYS[1], email)
   if id and redis.call('EXISTS', KEYS[2 + 2 * (i - 1) + 1]) == 1 then
-    redis.call('HSETNX', KEYS[2 + 2 * (i - 1)], email, id)
+    moved = moved + redis.call('HSETNX', KEYS[2 + 2 * (i - 1)], email, id)
   end
   redis.call('HDEL', KEYS[1], email)
 end
-return {redis.call('HLEN', KEYS[1]), redis.call('ZCARD', KEYS[2])}
+return {redis.call('HLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), moved}
