@@ -23,6 +23,8 @@
 //	seqhash:<id>    string  content hash of a sequence, to notice edits
 //	rl:<key>:<win>  string  request counter of one rate-limit window
 //	secret          string  key for signed links when SECRET_KEY is unset
+//	signedout:<id>  string  a desk sign-in (random id only) that signed
+//	                        out; expires when its last cookie would
 //
 // and, outside the prefix because github.com/go-redis/redis_rate puts
 // "rate:" before every key it keeps:

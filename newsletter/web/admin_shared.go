@@ -27,6 +27,11 @@ type adminStore interface {
 	CountStatuses(ctx context.Context) (map[newsletter.Status]int, error)
 	// StepPositions counts confirmed subscribers by sequence and last step sent.
 	StepPositions(ctx context.Context) (map[string]map[string]int, error)
+	// RevokeSession records the random id of a desk sign-in as signed out
+	// for ttl (redisstore/sessions.go).
+	RevokeSession(ctx context.Context, id string, ttl time.Duration) error
+	// SessionRevoked reports whether the desk sign-in id signed out.
+	SessionRevoked(ctx context.Context, id string) (bool, error)
 }
 
 // zones are the time zones the compose form offers, besides the server's

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,49 +57,104 @@ func (s *Server) adminUIRoutes() {
 	s.app.Get("/admin/sequences/:id/steps/:name", s.desk, s.stepPage)
 }
 
-// signedIn reports whether the request carries a valid session cookie.
-// A session in use is renewed once it is older than sessionRenew, so that
-// an author who keeps working is not signed out mid-letter, but never
-// beyond sessionMax after signing in.
-func (s *Server) signedIn(c *fiber.Ctx) bool {
+// session is what a valid session cookie says: the random id of its
+// sign-in, shared by every renewed cookie of it, and when the author
+// signed in and the cookie was made.
+type session struct {
+	id             string
+	signin, issued time.Time
+}
+
+// sessionIDLen is the length of a session id: 16 random bytes in hex.
+const sessionIDLen = 32
+
+// readSession returns the request's session cookie when it is signed by
+// us, unexpired and well formed (whether it was signed out is not checked
+// here: see signedIn).
+func (s *Server) readSession(c *fiber.Ctx) (session, bool) {
 	v := c.Cookies(sessionCookie)
 	if v == "" || s.cfg.AdminToken == "" {
-		return false
+		return session{}, false
 	}
-	now := s.cfg.Clock.Now()
-	subject, err := s.cfg.Signer.Verify(adminSession, v, now)
+	subject, err := s.cfg.Signer.Verify(adminSession, v, s.cfg.Clock.Now())
 	if err != nil {
-		return false
+		return session{}, false
 	}
-	// The subject is "admin:<sign-in>:<issued>", both Unix seconds.
+	// The subject is "admin:<id>:<sign-in>:<issued>", both times Unix
+	// seconds. Cookies of the older three-part form carry no id and are
+	// refused: their author signs in once more.
 	parts := strings.Split(subject, ":")
-	if len(parts) != 3 || parts[0] != "admin" {
-		return false
+	if len(parts) != 4 || parts[0] != "admin" || !isHex(parts[1], sessionIDLen) {
+		return session{}, false
 	}
-	signin, err1 := strconv.ParseInt(parts[1], 10, 64)
-	issued, err2 := strconv.ParseInt(parts[2], 10, 64)
+	signin, err1 := strconv.ParseInt(parts[2], 10, 64)
+	issued, err2 := strconv.ParseInt(parts[3], 10, 64)
 	if err1 != nil || err2 != nil {
+		return session{}, false
+	}
+	return session{id: parts[1], signin: time.Unix(signin, 0), issued: time.Unix(issued, 0)}, true
+}
+
+// isHex reports whether v is n lowercase hex digits.
+func isHex(v string, n int) bool {
+	if len(v) != n {
 		return false
 	}
-	if now.Sub(time.Unix(issued, 0)) > sessionRenew && now.Sub(time.Unix(signin, 0)) < sessionMax {
-		s.startSession(c, time.Unix(signin, 0))
+	for i := 0; i < len(v); i++ {
+		if !('0' <= v[i] && v[i] <= '9' || 'a' <= v[i] && v[i] <= 'f') {
+			return false
+		}
 	}
 	return true
 }
 
+// signedIn reports whether the request carries a valid session cookie of
+// a sign-in that has not signed out; an error means the store could not
+// say (the caller answers 503: a desk request never passes unchecked).
+// A session in use is renewed once it is older than sessionRenew, so that
+// an author who keeps working is not signed out mid-letter, but never
+// beyond sessionMax after signing in.
+func (s *Server) signedIn(c *fiber.Ctx) (bool, error) {
+	sess, ok := s.readSession(c)
+	if !ok {
+		return false, nil
+	}
+	revoked, err := s.cfg.Store.SessionRevoked(c.UserContext(), sess.id)
+	if err != nil {
+		return false, fmt.Errorf("check desk session: %w", err)
+	}
+	if revoked {
+		return false, nil
+	}
+	now := s.cfg.Clock.Now()
+	if now.Sub(sess.issued) > sessionRenew && now.Sub(sess.signin) < sessionMax {
+		s.startSession(c, sess.id, sess.signin)
+	}
+	return true, nil
+}
+
 // A session cookie is renewed on use once older than sessionRenew, and at
-// most until sessionMax after signing in.
+// most until sessionMax after signing in; the last renewal lives sessionTTL
+// more, so no cookie of a sign-in is valid beyond sessionLife after it.
 const (
 	sessionRenew = time.Hour
 	sessionMax   = 7 * 24 * time.Hour
+	sessionLife  = sessionMax + sessionTTL
 )
 
 func (s *Server) secureCookies() bool { return strings.HasPrefix(s.cfg.Site.BaseURL, "https://") }
 
-// startSession sets a fresh session cookie for a sign-in at signin.
-func (s *Server) startSession(c *fiber.Ctx, signin time.Time) {
+// newSessionID returns the random id of a new sign-in.
+func newSessionID() string {
+	b := make([]byte, sessionIDLen/2)
+	_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// startSession sets a fresh session cookie for the sign-in id at signin.
+func (s *Server) startSession(c *fiber.Ctx, id string, signin time.Time) {
 	now := s.cfg.Clock.Now()
-	subject := "admin:" + strconv.FormatInt(signin.Unix(), 10) + ":" + strconv.FormatInt(now.Unix(), 10)
+	subject := "admin:" + id + ":" + strconv.FormatInt(signin.Unix(), 10) + ":" + strconv.FormatInt(now.Unix(), 10)
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.cfg.Signer.Sign(adminSession, subject, now.Add(sessionTTL)),
 		// Max-Age rather than Expires: the browser counts it on its own clock.
 		Path: "/admin", HTTPOnly: true, SameSite: "Strict", Secure: s.secureCookies(), MaxAge: int(sessionTTL.Seconds())})
@@ -126,18 +182,26 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 }
 
 // desk guards the pages behind sign-in: a POST needs its CSRF token (403
-// without), a request without a session goes to the sign-in page. Errors
-// are answered as desk pages that lead back to the desk.
+// without), a request without a session goes to the sign-in page, and one
+// whose session cannot be checked gets a 503. Errors are answered as desk
+// pages that lead back to the desk.
 func (s *Server) desk(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
 	c.Set("X-Robots-Tag", "noindex, nofollow")
+	if s.cfg.AdminToken == "" {
+		return s.deskOff(c)
+	}
 	if c.Method() == fiber.MethodPost {
 		if err := s.checkCSRF(c); err != nil {
 			return s.deskError(c, err)
 		}
 	}
-	if !s.signedIn(c) {
+	in, err := s.signedIn(c)
+	if err != nil {
+		return s.deskError(c, err)
+	}
+	if !in {
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			return c.Redirect("/admin", fiber.StatusSeeOther)
 		}
@@ -194,10 +258,31 @@ var notices = map[string]string{
 	"status":    "The status is changed.",
 }
 
+// deskOff answers every desk page while ADMIN_TOKEN is unset: nobody can
+// sign in, so instead of a sign-in form that cannot work it says how to
+// turn the desk on. The status is 404, as the admin API's is then.
+func (s *Server) deskOff(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	return s.page(c.Status(fiber.StatusNotFound), "message", templates.Message{Site: s.cfg.Site, Status: fiber.StatusNotFound,
+		Title: "The desk is switched off",
+		Message: "Nobody can sign in to the author's desk until ADMIN_TOKEN is set. " +
+			"Set it in the server's environment and restart the service to turn the desk on.",
+		Link: "/", LinkText: "Go to the front page"})
+}
+
 func (s *Server) adminHome(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
-	if !s.signedIn(c) {
+	if s.cfg.AdminToken == "" {
+		return s.deskOff(c)
+	}
+	in, err := s.signedIn(c)
+	if err != nil {
+		return s.deskError(c, err)
+	}
+	if !in {
 		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.csrf(c)})
 	}
 	if err := s.overviewPage(c); err != nil {
@@ -208,6 +293,9 @@ func (s *Server) adminHome(c *fiber.Ctx) error {
 
 func (s *Server) adminLogin(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if s.cfg.AdminToken == "" {
+		return s.deskOff(c)
+	}
 	if err := s.checkCSRF(c); err != nil {
 		return err
 	}
@@ -222,21 +310,32 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 			Site: s.cfg.Site, CSRF: s.csrf(c), Error: "Too many tries. Please wait a quarter of an hour and try again."})
 	}
 	got := c.FormValue("token")
-	if s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
-		msg := "That isn't the admin token."
-		if s.cfg.AdminToken == "" {
-			msg = "The desk is off: set ADMIN_TOKEN to turn it on."
-		}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
-			Site: s.cfg.Site, CSRF: s.csrf(c), Error: msg})
+			Site: s.cfg.Site, CSRF: s.csrf(c), Error: "That isn't the admin token."})
 	}
-	s.startSession(c, now)
+	s.startSession(c, newSessionID(), now)
 	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 
+// adminLogout signs out: it records the session's sign-in as signed out in
+// the store, so that no cookie of it (a renewed one, a copied one) opens
+// the desk again, then clears the browser's cookie. When the store cannot
+// be reached the cookie is kept and the author is told to try again.
 func (s *Server) adminLogout(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	if err := s.checkCSRF(c); err != nil {
 		return err
+	}
+	if sess, ok := s.readSession(c); ok {
+		ttl := sess.signin.Add(sessionLife).Sub(s.cfg.Clock.Now())
+		if err := s.cfg.Store.RevokeSession(c.UserContext(), sess.id, ttl); err != nil {
+			s.cfg.Log.Warn("sign-out not recorded", "err", err)
+			c.Set(fiber.HeaderRetryAfter, "30")
+			c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
+			return s.deskError(c, fiber.NewError(fiber.StatusServiceUnavailable,
+				"We can't reach our storage right now, so you are not signed out yet. Please try again in a minute."))
+		}
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/admin", HTTPOnly: true, SameSite: "Strict",
 		Secure: s.secureCookies(), Expires: time.Unix(0, 0), MaxAge: -1})
