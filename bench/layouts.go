@@ -26,7 +26,7 @@ import (
 func benchLayouts(e *env) error {
 	ctx := context.Background()
 	rdb := redisClient(e.opt.redis, e.opt.dripDB, 16)
-	defer rdb.Close()
+	atCleanup(func() { rdb.Close() }) // after the deletions registered below
 	n := e.opt.layoutN
 	ids := make([]string, n)
 	for i := range ids {

@@ -50,13 +50,14 @@ var variables = []variable{
 	{"SITE_TITLE", "Dear Fellow Humans", "name of the letters on pages and in the feed"},
 	{"PENDING_RETENTION", "7d", "unconfirmed signups (and their IPs) are erased after this long (Go duration, or days like 7d)"},
 	{"LOG_FORMAT", "text", "text or json"},
+	{"PPROF_ADDR", "", "loopback address for Go's profiler at /debug/pprof/ (e.g. 127.0.0.1:6060); empty: off"},
 }
 
 // config is every setting, read once at start.
 type config struct {
 	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey, WebhookSecret string
 	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle                     string
-	LogFormat, RedisPrefix                                                                  string
+	LogFormat, RedisPrefix, PprofAddr                                                       string
 	Redis                                                                                   *redis.Options
 	Mail                                                                                    mailer.Config
 	TrustedProxies                                                                          []netip.Prefix
@@ -91,7 +92,7 @@ func loadConfig() (*config, error) {
 		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"), WebhookSecret: env("WEBHOOK_SECRET"),
 		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
 		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
-		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"),
+		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"), PprofAddr: env("PPROF_ADDR"),
 	}
 	rawBase := env("BASE_URL")
 	if _, set := os.LookupEnv("BASE_URL"); !set {
@@ -153,6 +154,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	if err := checkPprofAddr(c.PprofAddr); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

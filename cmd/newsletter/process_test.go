@@ -210,6 +210,9 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if code, _, stderr := runBinary(t, map[string]string{"WORKER_LEASE": "soon"}, "serve"); code == 0 || !strings.Contains(stderr, "WORKER_LEASE") {
 		t.Errorf("bad WORKER_LEASE: exit %d, stderr %q", code, stderr)
 	}
+	if code, _, stderr := runBinary(t, map[string]string{"PPROF_ADDR": ":6060"}, "serve"); code == 0 || !strings.Contains(stderr, "PPROF_ADDR") {
+		t.Errorf("PPROF_ADDR open to the network: exit %d, stderr %q", code, stderr)
+	}
 }
 
 // --- kill -9 ---------------------------------------------------------------

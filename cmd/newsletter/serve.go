@@ -35,6 +35,9 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg.LogFormat, stderr)
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
+	}
 	set, err := loadSequences(cfg.SequencesDir)
 	if err != nil {
 		return fmt.Errorf("sequences are not valid (run `newsletter check`):\n%w", err)
