@@ -26,6 +26,18 @@ type Step struct {
 	subject     *template.Template
 }
 
+// AfterDays is After as a number of days, and whether After is a positive
+// whole number of days ("3d", "1w", "1w2d", also "48h"). Such a wait is
+// counted on the subscriber's calendar, so that it keeps the local time of
+// day across daylight-saving changes; any other wait ("36h", "90m",
+// "1.5d") is an exact duration.
+func (st *Step) AfterDays() (int, bool) {
+	if st.After <= 0 || st.After%Day != 0 {
+		return 0, false
+	}
+	return int(st.After / Day), true
+}
+
 // Data holds the template variables of a step's subject and body.
 type Data struct {
 	FirstName      string // first word of Name; may be empty, so prefer {{ if .FirstName }}
