@@ -10,12 +10,14 @@ var wholeDay = Window{Start: 0, End: 24 * time.Hour}
 // subscriber's time zone; nil means t's own location). It returns t itself
 // when the step has neither a window nor days, or when t is already inside.
 //
-// The search works on local calendar dates with time.Date, never by adding
-// 24 hours, so a window stays at the same local time across a daylight-saving
-// change. A window edge that falls into a daylight-saving gap moves to the
-// first instant after the gap, so a window swallowed whole by the gap does
-// not open that day. The search looks at most 8 days ahead and always
-// returns.
+// The search works on local calendar dates, never by adding 24 hours, so a
+// window stays at the same local time across a daylight-saving change. An
+// instant is inside when the clock reads inside the window at that instant:
+// a window edge that falls into a daylight-saving gap moves to the end of the
+// gap, a window swallowed whole by the gap does not open that day, and a
+// window in the hour that is repeated when the clock goes back opens in both
+// passes of that hour, first in the earlier one. The search looks at most 8
+// days ahead and always returns.
 func (st *Step) NextOpening(t time.Time, loc *time.Location) time.Time {
 	return nextOpening(t, loc, st.Window, st.Days)
 }
@@ -42,37 +44,35 @@ func nextOpening(t time.Time, loc *time.Location, win *Window, days Weekdays) ti
 		if !days.Has(time.Date(y, m, d+i, 12, 0, 0, 0, loc).Weekday()) {
 			continue
 		}
-		start := atClock(y, m, d+i, win.Start, loc)
-		end := atClock(y, m, d+i, win.End, loc)
-		if !start.Before(end) {
-			continue // a daylight-saving gap swallowed the window today
-		}
-		if t.Before(start) {
-			return start
-		}
-		if t.Before(end) {
-			return t
+		// The window's edges as clock readings, written as UTC times.
+		from := time.Date(y, m, d+i, 0, 0, 0, 0, time.UTC).Add(win.Start)
+		to := from.Add(win.End - win.Start)
+		// Walk the zone periods (stretches of one UTC offset) around the
+		// day in order. In each, the clock reads inside the window from
+		// from-offset to to-offset, cut to the period: a daylight-saving
+		// change in the window leaves two pieces, one or none of it.
+		for z := from.Add(-Day).In(loc); z.Before(to.Add(Day)); {
+			zoneStart, zoneEnd := z.ZoneBounds()
+			_, offset := z.Zone()
+			start := from.Add(-time.Duration(offset) * time.Second)
+			end := to.Add(-time.Duration(offset) * time.Second)
+			if start.Before(zoneStart) {
+				start = zoneStart
+			}
+			if !zoneEnd.IsZero() && zoneEnd.Before(end) {
+				end = zoneEnd
+			}
+			if start.Before(end) && t.Before(end) {
+				if t.Before(start) {
+					return start.In(loc)
+				}
+				return t
+			}
+			if zoneEnd.IsZero() {
+				break
+			}
+			z = zoneEnd.In(loc)
 		}
 	}
 	return t // unreachable: some day within a week is in any set of days
-}
-
-// atClock is the first instant at which the wall clock in loc shows since
-// (from midnight, at most 24h) on the given date. A wall time skipped by a
-// daylight-saving jump becomes the instant of the jump.
-func atClock(y int, m time.Month, d int, since time.Duration, loc *time.Location) time.Time {
-	if since >= 24*time.Hour {
-		return atClock(y, m, d+1, 0, loc)
-	}
-	h := int(since / time.Hour)
-	mins := int(since % time.Hour / time.Minute)
-	t := time.Date(y, m, d, h, mins, 0, 0, loc)
-	if t.Hour() != h || t.Minute() != mins {
-		// time.Date moved a nonexistent wall time back by the size of the
-		// gap; the clock next shows a later time when the gap ends.
-		if _, gapEnd := t.ZoneBounds(); !gapEnd.IsZero() {
-			return gapEnd
-		}
-	}
-	return t
 }
