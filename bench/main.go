@@ -44,6 +44,7 @@ type options struct {
 	claimIters                     int
 	probes, confirmLoadN           int
 	layoutN                        int
+	pprofDir                       string
 }
 
 // env is what every scenario shares.
@@ -89,6 +90,7 @@ func run() int {
 	flag.IntVar(&o.claimIters, "claim-iters", 400, "timed ticks per size and case")
 	flag.IntVar(&o.probes, "probes", 200, "confirmation-latency probes when idle")
 	flag.IntVar(&o.confirmLoadN, "confirm-load-n", 10000, "signups of the load during the confirmation-latency probes")
+	flag.StringVar(&o.pprofDir, "pprof", "", "a folder for CPU profiles of ours under an extra load per scenario (signup, send), with Redis's time per command")
 	flag.IntVar(&o.layoutN, "layout-n", 1000000, "subscribers of each layout piece whose memory is measured (in -drip-db)")
 	flag.Parse()
 	if *quick {

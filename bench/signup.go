@@ -68,7 +68,8 @@ func benchSignup(e *env) error {
 	ourPrefix, refPrefix := newPrefix("signup"), newPrefix("signupref")
 	atCleanup(func() { deletePrefix(rdb, ourPrefix); deletePrefix(rdb, refPrefix) })
 
-	ours, ourURL, err := e.startOurs("web", ourPrefix, nil)
+	oursEnv, pprofAddr := e.pprofEnv(nil)
+	ours, ourURL, err := e.startOurs("web", ourPrefix, oursEnv)
 	if err != nil {
 		return err
 	}
@@ -172,6 +173,11 @@ func benchSignup(e *env) error {
 	e.rep.add(row{"signup", "p50 latency " + label, ms(med(oursP50)), ms(med(refP50)),
 		fmt.Sprintf("%.2f×", float64(med(oursP50))/float64(med(refP50))), "", ""})
 	e.rep.note(fmt.Sprintf("signup p99 at %.0f req/s by round: ours %v, reference %v", rate, fmtDs(oursP99), fmtDs(refP99)))
+	if pprofAddr != "" {
+		e.profileWhile("signup", pprofAddr, rdb, 5, func() {
+			runLoad(loadSpec{URL: ourURL, Conns: e.opt.conns, Requests: 1 << 30, MaxTime: 5 * time.Second, Tag: "prof-" + tag})
+		})
+	}
 	return nil
 }
 

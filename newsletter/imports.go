@@ -127,7 +127,8 @@ func CheckEmail(email string) error {
 		return bad
 	}
 	for _, r := range email {
-		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+		// U+FFFD stands where a decoder met bytes that were not UTF-8.
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
 			return bad
 		}
 	}
@@ -153,8 +154,13 @@ func CheckEmail(email string) error {
 			}
 		}
 	}
-	if tld := labels[len(labels)-1]; strings.IndexFunc(tld, unicode.IsLetter) < 0 {
-		return bad // 1.2.3.4 is an IP address, not a domain
+	// A top-level domain begins and ends with a letter (1.2.3.4 is an IP
+	// address, not a domain), unless it is punycode (xn--p1ai).
+	tld := labels[len(labels)-1]
+	first, _ := utf8.DecodeRuneInString(tld)
+	last, _ := utf8.DecodeLastRuneInString(tld)
+	if !strings.HasPrefix(tld, "xn--") && (!unicode.IsLetter(first) || !unicode.IsLetter(last)) {
+		return bad
 	}
 	return nil
 }

@@ -898,3 +898,40 @@ func TestReplanScript(t *testing.T) {
 		})
 	}
 }
+
+// A signup counted against a limit (create.lua) shares Store.Hit's
+// counter: its first request sets the counter's time to live, later ones
+// leave it, and past the limit nothing is stored.
+func TestCreateScriptCountsTheLimit(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	limit := newsletter.Limit{Key: "ip:203.0.113.7", Max: 3, Window: time.Hour}
+	for i, want := range []bool{true, true, false} {
+		n := pending(fmt.Sprintf("l%d@example.org", i), t0.Add(time.Duration(i)*time.Minute))
+		n.Limit = limit
+		_, created, err := f.s.CreateSubscriber(ctx, n, time.Time{})
+		if created != want || (err != nil) == want {
+			t.Fatalf("signup %d: created=%v err=%v, want created=%v", i, created, err, want)
+		}
+		if i == 0 {
+			// Store.Hit, counting another request in the same window,
+			// sees the script's count.
+			if got, _, err := f.s.Hit(ctx, limit.Key, t0, time.Hour); err != nil || got != 2 {
+				t.Fatalf("Hit after one signup = %d, %v; want 2", got, err)
+			}
+		}
+	}
+	keys := f.rdb.Keys(ctx, f.key("rl", "*")).Val()
+	if len(keys) != 1 {
+		t.Fatalf("rate-limit keys %v, want one", keys)
+	}
+	if ttl := f.rdb.TTL(ctx, keys[0]).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
+		t.Errorf("counter lives %v, want about two windows", ttl)
+	}
+	if got := f.rdb.Get(ctx, keys[0]).Val(); got != "4" {
+		t.Errorf("counter = %s, want 4 (three signups and one Hit)", got)
+	}
+	if n := len(f.emailIndex(t)); n != 2 {
+		t.Errorf("%d addresses stored, want the two under the limit", n)
+	}
+}

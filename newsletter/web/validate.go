@@ -16,7 +16,7 @@ import (
 
 // signupInput is the signup as a form or a JSON body carries it.
 type signupInput struct {
-	Email    string      `json:"email" form:"email" validate:"required,max=254,email,oneline,address"`
+	Email    string      `json:"email" form:"email" validate:"required,max=254,oneline,address"`
 	Name     string      `json:"name" form:"name" validate:"max=100,oneline"`
 	Consent  consentFlag `json:"consent" form:"consent" validate:"required"`
 	Sequence string      `json:"sequence" form:"sequence" validate:"max=64,oneline"`
@@ -99,9 +99,11 @@ func newValidator() *validatorSet {
 		}
 		return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) }) < 0
 	})
-	// address: what the validator's "email" lets through must also be a
-	// plain address as imports require (no quoted local part, no second
-	// "@"), made of visible characters only (no zero-width spaces).
+	// address: a plain address as imports require (newsletter.CheckEmail:
+	// no quoted local part, no second "@", a dotted domain), made of
+	// visible characters only (no zero-width spaces). It stands in for the
+	// validator's own "email", whose regular expression cost a tenth of a
+	// signup's CPU and let through nothing CheckEmail refuses.
 	_ = v.RegisterValidation("address", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
 		if newsletter.CheckEmail(newsletter.NormalizeEmail(s)) != nil {

@@ -16,13 +16,16 @@
 -- ARGV[11..] field/value pairs of the subscriber hash.
 --
 -- The limit counts this request first, known address or not, as
--- Store.Hit does: a signup is one round trip.
+-- Store.Hit does: a signup is one round trip. The counter's time to live
+-- is set when the window's first request creates it.
 --
 -- Returns {1, id} when created, {0, existing id} when the address is known,
 -- {-1, count} when the limit refused it (nothing stored).
 if tonumber(ARGV[6]) > 0 then
   local n = redis.call('INCR', KEYS[5])
-  redis.call('EXPIRE', KEYS[5], ARGV[7])
+  if n == 1 then
+    redis.call('EXPIRE', KEYS[5], ARGV[7])
+  end
   if n > tonumber(ARGV[6]) then
     return {-1, tostring(n)}
   end
