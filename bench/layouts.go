@@ -47,8 +47,14 @@ func benchLayouts(e *env) error {
 	}{
 		{"record: sub:<id> hash, the store's fields", func(p redis.Pipeliner, prefix string, i int) {
 			v := val(i)
-			p.HSet(ctx, prefix+"sub:"+ids[i], "e", v.email, "n", v.name, "s", "confirmed", "q", "guide", "t", v.tz,
-				"c", now, "u", now, "cv", "import", "cs", "import", "ca", now, "cc", now, "en", "1", "k", "0", "ls", now)
+			// A confirmed import as newFields writes it (empty name and zone left out).
+			args := []any{"e", v.email, "s", "confirmed", "c", now}
+			for _, kv := range [][2]string{{"n", v.name}, {"q", "guide"}, {"t", v.tz}, {"cv", "import"}, {"cs", "import"}} {
+				if kv[1] != "" {
+					args = append(args, kv[0], kv[1])
+				}
+			}
+			p.HSet(ctx, prefix+"sub:"+ids[i], append(args, "cc", now, "en", "1")...)
 		}},
 		{"record: packed JSON array in 65,536 bucket hashes", func(p redis.Pipeliner, prefix string, i int) {
 			v := val(i)

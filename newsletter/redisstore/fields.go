@@ -8,25 +8,27 @@ import (
 )
 
 // Field names of the subscriber hash. They are short on purpose: a million
-// subscribers carry them each.
+// subscribers carry them each. A new subscriber's hash leaves out what it
+// can read elsewhere (see decode): empty values, a step count of 0, and
+// the times that equal its creation.
 const (
 	fEmail       = "e"
 	fName        = "n"
 	fStatus      = "s"
 	fSequence    = "q"
-	fStep        = "k"  // steps sent in this enrolment
+	fStep        = "k"  // steps sent in this enrolment; absent: 0
 	fLastStep    = "l"  // file name of the last step sent
-	fLastSentAt  = "ls" // ms; start of the next step's clock
+	fLastSentAt  = "ls" // ms; start of the next step's clock; absent: confirmed at
 	fEnrolment   = "en" // confirmations so far
 	fTZ          = "t"
 	fCreated     = "c"
-	fUpdated     = "u"
+	fUpdated     = "u"  // absent: created
 	fConsentVer  = "cv" // wording is kept once per version in the consents hash
 	fConsentSrc  = "cs"
 	fConsentIP   = "ci"
-	fConsentAt   = "ca"
-	fConfirmedAt = "cc"
-	fConfirmMail = "cm" // ms of the last confirmation mail queued
+	fConsentAt   = "ca" // absent: created
+	fConfirmedAt = "cc" // absent or 0: not confirmed
+	fConfirmMail = "cm" // ms of the last confirmation mail queued; absent: created
 )
 
 func ms(t time.Time) string {
@@ -46,18 +48,20 @@ func fromMS(s string) time.Time {
 
 // newFields lays out a new subscriber as hash field/value pairs.
 func newFields(n newsletter.NewSubscriber) []any {
-	f := []any{
-		fEmail, n.Email, fName, n.Name, fStatus, string(n.Status), fSequence, n.Sequence,
-		fTZ, n.TZ, fCreated, ms(n.At), fUpdated, ms(n.At),
-		fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source, fConsentAt, ms(n.Consent.GivenAt),
+	at := ms(n.At)
+	f := make([]any, 0, 20)
+	f = append(f, fEmail, n.Email, fStatus, string(n.Status), fCreated, at)
+	for _, kv := range [][2]string{{fName, n.Name}, {fSequence, n.Sequence}, {fTZ, n.TZ}, {fConsentVer, n.Consent.Version},
+		{fConsentSrc, n.Consent.Source}, {fConsentIP, n.Consent.IP}} {
+		if kv[1] != "" {
+			f = append(f, kv[0], kv[1])
+		}
 	}
-	if n.Consent.IP != "" {
-		f = append(f, fConsentIP, n.Consent.IP)
+	if !n.Consent.GivenAt.Equal(n.At) {
+		f = append(f, fConsentAt, ms(n.Consent.GivenAt))
 	}
 	if n.Status == newsletter.StatusConfirmed {
-		f = append(f, fConfirmedAt, ms(n.At), fEnrolment, "1", fStep, "0", fLastSentAt, ms(n.At))
-	} else {
-		f = append(f, fConfirmMail, ms(n.At))
+		f = append(f, fConfirmedAt, at, fEnrolment, "1")
 	}
 	return f
 }
@@ -66,6 +70,14 @@ func newFields(n newsletter.NewSubscriber) []any {
 func decode(id string, h map[string]string) *newsletter.Subscriber {
 	step, _ := strconv.Atoi(h[fStep])
 	en, _ := strconv.Atoi(h[fEnrolment])
+	created := fromMS(h[fCreated])
+	or := func(field string, otherwise time.Time) time.Time {
+		if v, ok := h[field]; ok {
+			return fromMS(v)
+		}
+		return otherwise
+	}
+	confirmed := fromMS(h[fConfirmedAt])
 	return &newsletter.Subscriber{
 		ID:         id,
 		Email:      h[fEmail],
@@ -74,18 +86,18 @@ func decode(id string, h map[string]string) *newsletter.Subscriber {
 		Sequence:   h[fSequence],
 		Step:       step,
 		LastStep:   h[fLastStep],
-		LastSentAt: fromMS(h[fLastSentAt]),
+		LastSentAt: or(fLastSentAt, confirmed),
 		Enrolment:  en,
 		TZ:         h[fTZ],
-		CreatedAt:  fromMS(h[fCreated]),
-		UpdatedAt:  fromMS(h[fUpdated]),
+		CreatedAt:  created,
+		UpdatedAt:  or(fUpdated, created),
 		Consent: newsletter.Consent{
 			Version:     h[fConsentVer],
 			Source:      h[fConsentSrc],
 			IP:          h[fConsentIP],
-			GivenAt:     fromMS(h[fConsentAt]),
-			ConfirmedAt: fromMS(h[fConfirmedAt]),
+			GivenAt:     or(fConsentAt, created),
+			ConfirmedAt: confirmed,
 		},
-		ConfirmMailAt: fromMS(h[fConfirmMail]),
+		ConfirmMailAt: or(fConfirmMail, created),
 	}
 }
