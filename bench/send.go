@@ -102,7 +102,7 @@ func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n
 func benchSend(e *env) error {
 	ctx := context.Background()
 	n := e.opt.sendN
-	_, prefix, st, svc, err := e.audience(ctx, "send", "send", n, 16)
+	rdb, prefix, st, svc, err := e.audience(ctx, "send", "send", n, 16)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,8 @@ func benchSend(e *env) error {
 		return err
 	}
 
-	worker, _, err := e.startOurs("worker", prefix, map[string]string{"SMTP_URL": e.sink.URL()})
+	workerEnv, pprofAddr := e.pprofEnv(map[string]string{"SMTP_URL": e.sink.URL()})
+	worker, _, err := e.startOurs("worker", prefix, workerEnv)
 	if err != nil {
 		return err
 	}
@@ -171,6 +172,18 @@ func benchSend(e *env) error {
 		refTime += rd
 		refRates = append(refRates, float64(n)/rd.Seconds())
 		logf("round %d ref:  %d mails in %v = %.0f/s", r+1, n, rd.Round(time.Millisecond), float64(n)/rd.Seconds())
+	}
+	if pprofAddr != "" {
+		// One more letter, outside the figures, under the profiler.
+		seconds := int(float64(n)/median(oursRates)) + 2
+		e.profileWhile("send", pprofAddr, rdb, seconds, func() {
+			base := e.sink.Accepted()
+			if _, err := svc.ScheduleLetter(ctx, newsletter.LetterDraft{Subject: "On rest (profiled)", Markdown: testkit.SampleLetter, SendAt: time.Now()}); err != nil {
+				logf("profiled letter: %v", err)
+				return
+			}
+			_ = waitAccepted(e.sink, base+int64(n), 5*time.Minute)
+		})
 	}
 	rss, err := worker.peakRSS()
 	if err != nil {
