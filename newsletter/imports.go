@@ -127,8 +127,10 @@ func CheckEmail(email string) error {
 		return bad
 	}
 	for _, r := range email {
-		// U+FFFD stands where a decoder met bytes that were not UTF-8.
-		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+		// From U+FFF0 on: the specials (U+FFFD stands where a decoder met
+		// bytes that were not UTF-8) and the planes of emoji and rare
+		// scripts, which mail systems seldom take in an address.
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r >= 0xFFF0 {
 			return bad
 		}
 	}
@@ -159,7 +161,11 @@ func CheckEmail(email string) error {
 	tld := labels[len(labels)-1]
 	first, _ := utf8.DecodeRuneInString(tld)
 	last, _ := utf8.DecodeLastRuneInString(tld)
-	if !strings.HasPrefix(tld, "xn--") && (!unicode.IsLetter(first) || !unicode.IsLetter(last)) {
+	if punycode, ok := strings.CutPrefix(tld, "xn--"); ok {
+		if strings.IndexFunc(punycode, unicode.IsLetter) < 0 {
+			return bad
+		}
+	} else if !unicode.IsLetter(first) || !unicode.IsLetter(last) {
 		return bad
 	}
 	return nil

@@ -41,6 +41,9 @@ func afterFrom(step *sequences.Step, from time.Time, loc *time.Location) time.Ti
 	if !ok {
 		return from.Add(step.After)
 	}
+	if loc == nil {
+		loc = from.Location()
+	}
 	local := from.In(loc)
 	y, m, d := local.Date()
 	h, mi, s := local.Clock()

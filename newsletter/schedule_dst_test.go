@@ -180,3 +180,16 @@ func TestWallClockIsDefinite(t *testing.T) {
 		}
 	}
 }
+
+// Without a zone of its own and without a fallback, a whole-day `after`
+// counts days in the location of the time it starts from (no panic).
+func TestNextStepWithoutAnyZone(t *testing.T) {
+	set := dstSteps(t)
+	from := time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)
+	sub := &Subscriber{Sequence: "d7", Status: StatusConfirmed, LastStep: "01-first.md", LastSentAt: from,
+		Consent: Consent{ConfirmedAt: from}}
+	_, due, ok := NextStep(set, sub, nil)
+	if want := from.AddDate(0, 0, 7); !ok || !due.Equal(want) {
+		t.Errorf("NextStep = %v, %v; want %v", due, ok, want)
+	}
+}

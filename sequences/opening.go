@@ -39,7 +39,9 @@ func nextOpening(t time.Time, loc *time.Location, win *Window, days Weekdays) ti
 		return t
 	}
 	y, m, d := local.Date()
-	for i := 0; i <= 8; i++ {
+	// Two weeks: an allowed weekday whose window a daylight-saving gap
+	// swallows has its next turn a week later.
+	for i := 0; i <= 15; i++ {
 		// Noon exists on every day in every zone; midnight does not.
 		if !days.Has(time.Date(y, m, d+i, 12, 0, 0, 0, loc).Weekday()) {
 			continue
@@ -74,5 +76,5 @@ func nextOpening(t time.Time, loc *time.Location, win *Window, days Weekdays) ti
 			z = zoneEnd.In(loc)
 		}
 	}
-	return t // unreachable: some day within a week is in any set of days
+	return t // unreachable: within two weeks an allowed day has its window
 }

@@ -104,3 +104,21 @@ func TestNextOpeningDSTBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// A window that the spring-forward gap swallows on the only weekday it
+// opens waits a week more, rather than letting the mail go at once
+// (the search used to stop after eight days).
+func TestNextOpeningGapOnTheOnlyDay(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	w, err := ParseWindow("02:00-03:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sundays, _ := ParseDays("sun")
+	st := &Step{Window: &w, Days: sundays}
+	from := time.Date(2026, 3, 27, 13, 0, 0, 0, time.UTC) // Friday; Sunday 29th has no 02:00-03:00
+	want := time.Date(2026, 4, 5, 2, 0, 0, 0, berlin)
+	if got := st.NextOpening(from, berlin); !got.Equal(want) {
+		t.Errorf("NextOpening(%v) = %v, want %v", from.In(berlin), got.In(berlin), want)
+	}
+}

@@ -10,7 +10,8 @@ import (
 // Field names of the subscriber hash. They are short on purpose: a million
 // subscribers carry them each. A new subscriber's hash leaves out what it
 // can read elsewhere (see decode): empty values, a step count of 0, and
-// the times that equal its creation.
+// the times that equal its creation (but for cm, which only subscribers
+// created pending have).
 const (
 	fEmail       = "e"
 	fName        = "n"
@@ -28,7 +29,7 @@ const (
 	fConsentIP   = "ci"
 	fConsentAt   = "ca" // absent: created
 	fConfirmedAt = "cc" // absent or 0: not confirmed
-	fConfirmMail = "cm" // ms of the last confirmation mail queued; absent: created
+	fConfirmMail = "cm" // ms of the last confirmation mail queued
 )
 
 func ms(t time.Time) string {
@@ -62,6 +63,8 @@ func newFields(n newsletter.NewSubscriber) []any {
 	}
 	if n.Status == newsletter.StatusConfirmed {
 		f = append(f, fConfirmedAt, at, fEnrolment, "1")
+	} else {
+		f = append(f, fConfirmMail, at)
 	}
 	return f
 }
@@ -98,6 +101,6 @@ func decode(id string, h map[string]string) *newsletter.Subscriber {
 			GivenAt:     or(fConsentAt, created),
 			ConfirmedAt: confirmed,
 		},
-		ConfirmMailAt: or(fConfirmMail, created),
+		ConfirmMailAt: fromMS(h[fConfirmMail]),
 	}
 }

@@ -935,3 +935,39 @@ func TestCreateScriptCountsTheLimit(t *testing.T) {
 		t.Errorf("%d addresses stored, want the two under the limit", n)
 	}
 }
+
+// A new subscriber's hash leaves out what decode can read elsewhere, and
+// decode gives back what was stored before it did: a subscriber created
+// confirmed (an import) has had no confirmation mail, so one who leaves
+// and signs up again at once is not held back by the resend interval.
+func TestCreatedSubscribersReadBackWhole(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	p := f.create(t, pending("p@example.org", t0), time.Time{})
+	imported := pending("i@example.org", t0)
+	imported.Status, imported.Name, imported.TZ = newsletter.StatusConfirmed, "", ""
+	i := f.create(t, imported, t0)
+
+	ps, err := f.s.Subscriber(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ps.ConfirmMailAt.Equal(t0) || !ps.UpdatedAt.Equal(t0) || !ps.Consent.GivenAt.Equal(t0) || !ps.Consent.ConfirmedAt.IsZero() || !ps.LastSentAt.IsZero() {
+		t.Errorf("pending read back: confirm mail %v, updated %v, consent %v / %v, last sent %v",
+			ps.ConfirmMailAt, ps.UpdatedAt, ps.Consent.GivenAt, ps.Consent.ConfirmedAt, ps.LastSentAt)
+	}
+	is, err := f.s.Subscriber(ctx, i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !is.ConfirmMailAt.IsZero() || !is.Consent.ConfirmedAt.Equal(t0) || !is.LastSentAt.Equal(t0) || is.Step != 0 || is.Enrolment != 1 {
+		t.Errorf("import read back: confirm mail %v (want none), confirmed %v, last sent %v, step %d, enrolment %d",
+			is.ConfirmMailAt, is.Consent.ConfirmedAt, is.LastSentAt, is.Step, is.Enrolment)
+	}
+	h := f.rdb.HGetAll(ctx, f.key("sub", i)).Val()
+	for _, field := range []string{"n", "t", "u", "ca", "k", "ls", "cm"} {
+		if v, ok := h[field]; ok {
+			t.Errorf("the import's hash holds %s=%q, which decode reads elsewhere", field, v)
+		}
+	}
+}

@@ -14,7 +14,7 @@
 //	signups         hash    quarter hour (ms / 900,000) -> subscribers
 //	                        created in it and not erased
 //	layout          string  version of this layout (see Upgrade)
-//	ledger:<id>     hash    ledger key -> JSON send {kind, subject, sent_at}
+//	ledger:<id>     hash    ledger key -> send (compact, see ledger.go)
 //	consents        hash    consent version -> exact wording
 //	queue           zset    job id -> due (ms); claimed jobs move to lease end
 //	attempts        hash    job id -> failed tries

@@ -6,7 +6,7 @@
 -- change together or not at all.
 --
 -- KEYS[1] the subscriber hash
--- KEYS[2] the subscriber's ledger (hash key -> JSON send)
+-- KEYS[2] the subscriber's ledger (hash key -> send, see ledger.go)
 -- KEYS[3] the job queue, KEYS[4] attempts
 -- KEYS[5] the letter hash (any key when no letter is concerned)
 -- ARGV[1] ledger key ("" when nothing was sent), ARGV[2] ledger value,

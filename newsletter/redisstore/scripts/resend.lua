@@ -7,11 +7,11 @@
 -- that they are claimed first)
 --
 -- Returns 1 when queued, 0 when too soon or not pending.
-local v = redis.call('HMGET', KEYS[1], 's', 'cm', 'c')
+local v = redis.call('HMGET', KEYS[1], 's', 'cm')
 if v[1] ~= 'pending' then
   return 0
 end
-local last = tonumber(v[2] or v[3] or '0') -- no cm yet: the signup's own mail
+local last = tonumber(v[2] or '0')
 if tonumber(ARGV[2]) - last < tonumber(ARGV[3]) then
   return 0
 end
