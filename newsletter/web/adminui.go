@@ -258,25 +258,28 @@ var notices = map[string]string{
 	"status":    "The status is changed.",
 }
 
-// deskOff answers every desk page while ADMIN_TOKEN is unset: nobody can
-// sign in, so instead of a sign-in form that cannot work it says how to
-// turn the desk on. The status is 404, as the admin API's is then.
+// deskOffMessage says why nobody can sign in while ADMIN_TOKEN is unset.
+const deskOffMessage = "The desk is switched off: nobody can sign in until ADMIN_TOKEN is set. " +
+	"Set it in the server's environment and restart the service to turn the desk on."
+
+// deskOff answers the desk's inner pages and the sign-in while ADMIN_TOKEN
+// is unset: it says how to turn the desk on. The status is 404, as the
+// admin API's is then. GET /admin itself stays the sign-in page the
+// contract names, with that message (adminHome).
 func (s *Server) deskOff(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
 	c.Set("X-Robots-Tag", "noindex, nofollow")
 	return s.page(c.Status(fiber.StatusNotFound), "message", templates.Message{Site: s.cfg.Site, Status: fiber.StatusNotFound,
-		Title: "The desk is switched off",
-		Message: "Nobody can sign in to the author's desk until ADMIN_TOKEN is set. " +
-			"Set it in the server's environment and restart the service to turn the desk on.",
-		Link: "/", LinkText: "Go to the front page"})
+		Title: "The desk is switched off", Message: deskOffMessage, Link: "/", LinkText: "Go to the front page"})
 }
 
 func (s *Server) adminHome(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
 	if s.cfg.AdminToken == "" {
-		return s.deskOff(c)
+		c.Set("X-Robots-Tag", "noindex, nofollow")
+		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.csrf(c), Error: deskOffMessage})
 	}
 	in, err := s.signedIn(c)
 	if err != nil {
