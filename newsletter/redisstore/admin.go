@@ -31,35 +31,13 @@ func (s *Store) SearchSubscribers(ctx context.Context, status newsletter.Status,
 	}
 	var matches []member
 	for _, set := range s.statusSets(status) {
-		for start := int64(0); ; start += scanChunk {
-			zs, err := s.rdb.ZRevRangeWithScores(ctx, set, start, start+scanChunk-1).Result()
-			if err != nil {
-				return nil, 0, wrap("search subscribers", err)
+		err := s.scanFields(ctx, set, []string{fEmail, fName}, func(m member, v []string) {
+			if v[0] != "" && (strings.Contains(v[0], q) || strings.Contains(strings.ToLower(v[1]), q)) {
+				matches = append(matches, m)
 			}
-			cmds := make([]*redis.SliceCmd, len(zs))
-			_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for i, z := range zs {
-					cmds[i] = p.HMGet(ctx, s.subKey(z.Member.(string)), fEmail, fName)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, 0, wrap("search subscribers", err)
-			}
-			for i, c := range cmds {
-				v := c.Val()
-				if len(v) != 2 {
-					continue
-				}
-				email, _ := v[0].(string)
-				name, _ := v[1].(string)
-				if email != "" && (strings.Contains(email, q) || strings.Contains(strings.ToLower(name), q)) {
-					matches = append(matches, member{zs[i].Member.(string), zs[i].Score})
-				}
-			}
-			if len(zs) < scanChunk {
-				break
-			}
+		})
+		if err != nil {
+			return nil, 0, wrap("search subscribers", err)
 		}
 	}
 	slices.SortFunc(matches, newestFirst)
@@ -141,38 +119,51 @@ func (s *Store) CountStatuses(ctx context.Context) (map[newsletter.Status]int, e
 // last step they were sent ("" for none yet): positions[sequence][step].
 func (s *Store) StepPositions(ctx context.Context) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
-	for start := int64(0); ; start += scanChunk {
-		ids, err := s.rdb.ZRange(ctx, s.statusKey(newsletter.StatusConfirmed), start, start+scanChunk-1).Result()
-		if err != nil {
-			return nil, wrap("count step positions", err)
-		}
-		cmds := make([]*redis.SliceCmd, len(ids))
-		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HMGet(ctx, s.subKey(id), fSequence, fLastStep)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, wrap("count step positions", err)
-		}
-		for _, c := range cmds {
-			v := c.Val()
-			if len(v) != 2 {
-				continue
-			}
-			seq, _ := v[0].(string)
-			last, _ := v[1].(string)
-			if seq == "" {
-				continue
-			}
+	err := s.scanFields(ctx, s.statusKey(newsletter.StatusConfirmed), []string{fSequence, fLastStep}, func(_ member, v []string) {
+		if seq, last := v[0], v[1]; seq != "" {
 			if out[seq] == nil {
 				out[seq] = map[string]int{}
 			}
 			out[seq][last]++
 		}
-		if len(ids) < scanChunk {
-			return out, nil
+	})
+	if err != nil {
+		return nil, wrap("count step positions", err)
+	}
+	return out, nil
+}
+
+// scanFields reads fields of the record of every member of a status set,
+// oldest first, scanChunk members a round trip, and hands each to fn ("" for
+// a field, or a record, that is absent).
+func (s *Store) scanFields(ctx context.Context, set string, fields []string, fn func(m member, values []string)) error {
+	for start := int64(0); ; start += scanChunk {
+		zs, err := s.rdb.ZRangeWithScores(ctx, set, start, start+scanChunk-1).Result()
+		if err != nil {
+			return err
+		}
+		cmds := make([]*redis.SliceCmd, len(zs))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, z := range zs {
+				cmds[i] = p.HMGet(ctx, s.subKey(z.Member.(string)), fields...)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		values := make([]string, len(fields))
+		for i, c := range cmds {
+			for k := range values {
+				values[k] = ""
+				if k < len(c.Val()) {
+					values[k], _ = c.Val()[k].(string)
+				}
+			}
+			fn(member{zs[i].Member.(string), zs[i].Score}, values)
+		}
+		if len(zs) < scanChunk {
+			return nil
 		}
 	}
 }

@@ -315,29 +315,13 @@ func (s *Store) Sends(ctx context.Context, id string) ([]newsletter.Send, error)
 // Enrolled lists the ids of confirmed subscribers in sequence.
 func (s *Store) Enrolled(ctx context.Context, sequence string) ([]string, error) {
 	var out []string
-	const chunk = 1000
-	for start := int64(0); ; start += chunk {
-		ids, err := s.rdb.ZRange(ctx, s.statusKey(newsletter.StatusConfirmed), start, start+chunk-1).Result()
-		if err != nil {
-			return nil, wrap("list enrolled", err)
+	err := s.scanFields(ctx, s.statusKey(newsletter.StatusConfirmed), []string{fSequence}, func(m member, v []string) {
+		if v[0] == sequence {
+			out = append(out, m.id)
 		}
-		cmds := make([]*redis.StringCmd, len(ids))
-		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HGet(ctx, s.subKey(id), fSequence)
-			}
-			return nil
-		})
-		if err != nil && err != redis.Nil {
-			return nil, wrap("list enrolled", err)
-		}
-		for i, c := range cmds {
-			if c.Val() == sequence {
-				out = append(out, ids[i])
-			}
-		}
-		if len(ids) < chunk {
-			return out, nil
-		}
+	})
+	if err != nil {
+		return nil, wrap("list enrolled", err)
 	}
+	return out, nil
 }
