@@ -23,6 +23,15 @@ import (
 // every value was before; decodeSend reads both.
 var ledgerKinds = map[string]byte{"confirm": 'c', "step": 's', "letter": 'l'}
 
+// ledgerKindOf is ledgerKinds the other way round.
+var ledgerKindOf = func() map[byte]string {
+	m := make(map[byte]string, len(ledgerKinds))
+	for kind, k := range ledgerKinds {
+		m[k] = kind
+	}
+	return m
+}()
+
 const ledgerTimeDigits = 8
 
 // encodeSend is the ledger value of sd.
@@ -44,11 +53,7 @@ func decodeSend(v string) (newsletter.Send, bool) {
 	if len(v) < 1+ledgerTimeDigits {
 		return sd, false
 	}
-	for kind, k := range ledgerKinds {
-		if v[0] == k {
-			sd.Kind = kind
-		}
-	}
+	sd.Kind = ledgerKindOf[v[0]]
 	ms, err := strconv.ParseInt(v[1:1+ledgerTimeDigits], 36, 64)
 	if sd.Kind == "" || err != nil {
 		return sd, false

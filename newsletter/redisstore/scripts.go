@@ -27,4 +27,5 @@ var (
 	scriptReplan  = loadScript("replan")
 	scriptPage    = loadScript("page")
 	scriptUpgrade = loadScript("upgrade")
+	scriptErase   = loadScript("erase")
 )

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -108,13 +107,6 @@ func (s *Store) CreateSubscribers(ctx context.Context, ns []newsletter.NewSubscr
 	return ids, created, wrap("create subscribers", err)
 }
 
-func (s *Store) saveConsent(ctx context.Context, c newsletter.Consent) error {
-	if c.Version == "" {
-		return nil
-	}
-	return wrap("save consent wording", s.rdb.HSetNX(ctx, s.key("consents"), c.Version, c.Text).Err())
-}
-
 // Subscriber loads one subscriber with its consent wording.
 func (s *Store) Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error) {
 	h, err := s.rdb.HGetAll(ctx, s.subKey(id)).Result()
@@ -183,15 +175,15 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (*newslette
 // Resignup moves a known subscriber back to pending with a new consent
 // record and queues a confirmation mail.
 func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscriber) error {
-	old, err := s.Subscriber(ctx, id)
+	old, err := s.rdb.HGet(ctx, s.subKey(id), fStatus).Result()
 	if err != nil {
-		return err
-	}
-	if err := s.saveConsent(ctx, n.Consent); err != nil {
-		return err
+		return wrap("re-signup", err)
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, s.statusKey(old.Status), id)
+		if n.Consent.Version != "" {
+			p.HSetNX(ctx, s.key("consents"), n.Consent.Version, n.Consent.Text)
+		}
+		p.ZRem(ctx, s.statusKey(newsletter.Status(old)), id)
 		p.ZAdd(ctx, s.statusKey(newsletter.StatusPending), redis.Z{Score: float64(n.At.UnixMilli()), Member: id})
 		p.HSet(ctx, s.subKey(id), fStatus, string(newsletter.StatusPending), fName, n.Name, fSequence, n.Sequence,
 			fTZ, n.TZ, fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source,
@@ -257,50 +249,31 @@ func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Stat
 }
 
 // Erase deletes everything stored about a subscriber: the record, the
-// ledger, the index entry, its count in signups and its queued work. An id
-// whose record is already gone is still taken out of every set, and
-// ErrNotFound returned. Letter sends still queued for it find no
-// subscriber and are dropped. The record is watched from its first read,
-// so that two erasures at once uncount it once.
+// ledger, the index entry, its count in signups and its queued work
+// (script erase.lua). An id whose record is already gone is still taken
+// out of every set, and ErrNotFound returned. Letter sends still queued for
+// it find no subscriber and are dropped.
 func (s *Store) Erase(ctx context.Context, id string) error {
-	missing := false
-	erase := func(tx *redis.Tx) error {
-		v, err := tx.HMGet(ctx, s.subKey(id), fEmail, fCreated).Result()
-		if err != nil {
-			return err
-		}
-		email, _ := v[0].(string)
-		created, _ := v[1].(string)
-		missing = email == ""
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Del(ctx, s.subKey(id), s.ledgerKey(id))
-			if !missing {
-				p.HDel(ctx, s.emailKey(email), email)
-			}
-			if at := fromMS(created); !missing && !at.IsZero() {
-				p.HIncrBy(ctx, s.key("signups"), strconv.FormatInt(signupSlot(at), 10), -1)
-			}
-			for _, st := range newsletter.Statuses {
-				p.ZRem(ctx, s.statusKey(st), id)
-			}
-			drip := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID()
-			confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()
-			p.ZRem(ctx, s.key("queue"), drip, confirm)
-			p.HDel(ctx, s.key("attempts"), drip, confirm)
-			return nil
-		})
-		return err
+	v, err := s.rdb.HMGet(ctx, s.subKey(id), fEmail, fCreated).Result()
+	if err != nil {
+		return wrap("erase", err)
 	}
-	var err error
-	for range 5 {
-		if err = s.rdb.Watch(ctx, erase, s.subKey(id)); !errors.Is(err, redis.TxFailedErr) {
-			break
-		}
+	email, _ := v[0].(string)
+	slot := ""
+	if c, _ := v[1].(string); !fromMS(c).IsZero() {
+		slot = strconv.FormatInt(signupSlot(fromMS(c)), 10)
 	}
-	if err == nil && missing {
+	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts")},
+		s.statusSets("")...)
+	present, err := scriptErase.Run(ctx, s.rdb, keys, id, email, slot,
+		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()).Int()
+	if err != nil {
+		return wrap("erase", err)
+	}
+	if present == 0 {
 		return fmt.Errorf("erase %s: %w", id, newsletter.ErrNotFound)
 	}
-	return wrap("erase", err)
+	return nil
 }
 
 // Sends lists the subscriber's ledger, oldest first.

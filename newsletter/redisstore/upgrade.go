@@ -12,7 +12,8 @@ import (
 // and writes; Upgrade records it under the "layout" key.
 const Layout = "2"
 
-const layoutNumber = 2
+// layoutNumber is Layout as a number, to compare with a stored layout.
+func layoutNumber() int { n, _ := strconv.Atoi(Layout); return n }
 
 // upgradeChunk is how many entries one run of upgrade.lua moves.
 const upgradeChunk = 500
@@ -40,7 +41,7 @@ func (s *Store) Upgrade(ctx context.Context) (int, error) {
 	if err != nil && err != redis.Nil {
 		return 0, wrap("upgrade", err)
 	}
-	if v, _ := strconv.Atoi(layout.Val()); v > layoutNumber {
+	if v, _ := strconv.Atoi(layout.Val()); v > layoutNumber() {
 		return 0, fmt.Errorf("upgrade: the data in Redis is in layout %d, newer than this version's %s: run the newer version", v, Layout)
 	}
 	if layout.Val() == Layout && old.Val() == 0 {
@@ -53,7 +54,7 @@ func (s *Store) Upgrade(ctx context.Context) (int, error) {
 			return moved, wrap("upgrade", err)
 		}
 		keys := []string{s.key("emails"), s.key("subs"), s.key("signups")}
-		args := []any{upgradeChunk}
+		args := []any{upgradeChunk, signupSlotMS}
 		for i := 0; i+1 < len(fields); i += 2 {
 			keys = append(keys, s.emailKey(fields[i]), s.subKey(fields[i+1]))
 			args = append(args, fields[i])
