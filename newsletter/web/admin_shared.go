@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -244,20 +245,16 @@ func (s *Server) exportCSV(c *fiber.Ctx, status newsletter.Status, q string) err
 			return err
 		}
 	} else {
+		// One search: it reads every record of the status each time, so
+		// paging by offset would read them all again for each page.
+		subs, _, err := s.cfg.Store.SearchSubscribers(c.UserContext(), status, q, 0, math.MaxInt32)
+		if err != nil {
+			return err
+		}
 		w := csv.NewWriter(&buf)
 		_ = w.Write(newsletter.ExportCSVHeader)
-		const page = 1000
-		for offset := 0; ; offset += page {
-			subs, total, err := s.cfg.Store.SearchSubscribers(c.UserContext(), status, q, offset, page)
-			if err != nil {
-				return err
-			}
-			for _, sub := range subs {
-				_ = w.Write(newsletter.ExportRecord(sub))
-			}
-			if offset+page >= total || len(subs) == 0 {
-				break
-			}
+		for _, sub := range subs {
+			_ = w.Write(newsletter.ExportRecord(sub))
 		}
 		w.Flush()
 	}

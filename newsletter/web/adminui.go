@@ -186,9 +186,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 // whose session cannot be checked gets a 503. Errors are answered as desk
 // pages that lead back to the desk.
 func (s *Server) desk(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
-	c.Set("X-Robots-Tag", "noindex, nofollow")
+	deskHeaders(c)
 	if s.cfg.AdminToken == "" {
 		return s.deskOff(c)
 	}
@@ -212,6 +210,14 @@ func (s *Server) desk(c *fiber.Ctx) error {
 		return s.deskError(c, err)
 	}
 	return nil
+}
+
+// deskHeaders are the headers of every desk page: never cached, nothing
+// loaded from elsewhere, not indexed.
+func deskHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
+	c.Set("X-Robots-Tag", "noindex, nofollow")
 }
 
 // deskError answers an error on a desk page with a page leading back to
@@ -267,9 +273,7 @@ const deskOffMessage = "The desk is switched off: nobody can sign in until ADMIN
 // admin API's is then. GET /admin itself stays the sign-in page the
 // contract names, with that message (adminHome).
 func (s *Server) deskOff(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
-	c.Set("X-Robots-Tag", "noindex, nofollow")
+	deskHeaders(c)
 	return s.page(c.Status(fiber.StatusNotFound), "message", templates.Message{Site: s.cfg.Site, Status: fiber.StatusNotFound,
 		Title: "The desk is switched off", Message: deskOffMessage, Link: "/", LinkText: "Go to the front page"})
 }
@@ -278,7 +282,7 @@ func (s *Server) adminHome(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
 	if s.cfg.AdminToken == "" {
-		c.Set("X-Robots-Tag", "noindex, nofollow")
+		deskHeaders(c)
 		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.csrf(c), Error: deskOffMessage})
 	}
 	in, err := s.signedIn(c)
