@@ -76,7 +76,7 @@ func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error)
 	data := c.Data(sub)
 	if subject, err := step.RenderSubject(data); err == nil {
 		if m, ok := c.planned(plannedMail{key: "step\x00" + step.Path + "\x00" + step.Body, name: step.Name, src: step.Body,
-			data: data, sub: sub, subject: subject, confirmed: true}); ok {
+			data: data, sub: sub, subject: subject, confirmed: true, unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
 			return m, nil
 		}
 	}
@@ -95,7 +95,8 @@ func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error)
 func (c *Composer) Letter(sub *Subscriber, l *Letter) (*Message, error) {
 	data, frame := c.Data(sub), templates.Mail{WebURL: c.Links.Letter(l.ID)}
 	if m, ok := c.planned(plannedMail{key: "letter\x00" + l.ID + "\x00" + l.Subject + "\x00" + l.Markdown, name: "letter " + l.ID,
-		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, confirmed: true}); ok {
+		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, confirmed: true,
+		unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
 		return m, nil
 	}
 	md, err := execute("letter "+l.ID, l.Markdown, data)

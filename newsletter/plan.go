@@ -107,6 +107,9 @@ type plannedMail struct {
 	subject   string // without SubjectPrefix
 	frame     templates.Mail
 	confirmed bool
+	// unsubscribe and me are the subscriber's links when confirmed, as
+	// Composer.Data already signed them.
+	unsubscribe, me string
 }
 
 // planned composes pm from a plan, or reports false when it cannot.
@@ -129,7 +132,7 @@ func (c *Composer) planned(pm plannedMail) (*Message, bool) {
 		vals[i] = v
 	}
 	if pm.confirmed {
-		vals[n+slotUnsub], vals[n+slotMe] = c.Links.Unsubscribe(pm.sub.ID), c.Links.Me(pm.sub.ID)
+		vals[n+slotUnsub], vals[n+slotMe] = pm.unsubscribe, pm.me
 	}
 	sh := p.shape(c, mask, pm)
 	if sh == nil {

@@ -124,8 +124,10 @@ func TestPlanMatchesFullRendering(t *testing.T) {
 						samePlanned(t, fmt.Sprintf("%s letter %d, %q %q", base, li, name, email), got, full)
 					}
 					total++
+					data := c.Data(sub)
 					if _, ok := c.planned(plannedMail{key: "letter\x00" + l.ID + "\x00" + l.Subject + "\x00" + l.Markdown, name: "letter " + l.ID,
-						src: l.Markdown, data: c.Data(sub), sub: sub, subject: l.Subject, frame: templates.Mail{WebURL: c.Links.Letter(l.ID)}, confirmed: true}); ok {
+						src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: templates.Mail{WebURL: c.Links.Letter(l.ID)}, confirmed: true,
+						unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
 						planned++
 					}
 				}
@@ -194,8 +196,10 @@ func TestPlanIsUsed(t *testing.T) {
 	} {
 		l.Markdown = tc.md
 		sub := &Subscriber{ID: "0123456789abcdef", Email: tc.email, Name: tc.name, Status: StatusConfirmed}
-		_, ok := c.planned(plannedMail{key: "t\x00" + tc.md, name: "t", src: tc.md, data: c.Data(sub), sub: sub,
-			subject: l.Subject, frame: templates.Mail{WebURL: c.Links.Letter(l.ID)}, confirmed: true})
+		data := c.Data(sub)
+		_, ok := c.planned(plannedMail{key: "t\x00" + tc.md, name: "t", src: tc.md, data: data, sub: sub,
+			subject: l.Subject, frame: templates.Mail{WebURL: c.Links.Letter(l.ID)}, confirmed: true,
+			unsubscribe: data.UnsubscribeURL, me: data.MeURL})
 		if ok != tc.want {
 			t.Errorf("%q %q with %q: planned %v, want %v", tc.name, tc.email, tc.md, ok, tc.want)
 		}
