@@ -30,6 +30,13 @@ func redisURL(addr string, db int) string { return fmt.Sprintf("redis://%s/%d", 
 // newPrefix is a key prefix of its own for one scenario.
 func newPrefix(what string) string { return "bench:" + what + ":" + testkit.RandomHex(4) + ":" }
 
+// prefixTag is the random part of a newPrefix, to tell its logs and
+// addresses apart.
+func prefixTag(prefix string) string {
+	prefix = strings.TrimSuffix(prefix, ":")
+	return prefix[strings.LastIndex(prefix, ":")+1:]
+}
+
 // cleanups are run at the end, and on an interrupt.
 var cleanups struct {
 	sync.Mutex
@@ -128,6 +135,15 @@ var (
 	zones      = []string{"", "", "", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Australia/Sydney"}
 )
 
+// lifelike is subscriber i's address (tagged with tag), first name and
+// time zone: the same for the same i, of sizes like real ones.
+func lifelike(i int, tag string) (email, name, tz string) {
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	name = firstNames[r.IntN(len(firstNames))]
+	email = fmt.Sprintf("%s.%s%d@%s.example.org", strings.ToLower(orDefault(name, "reader")), lastNames[r.IntN(len(lastNames))], i, tag)
+	return email, name, zones[r.IntN(len(zones))]
+}
+
 // subLoad describes subscribers written through the store's own code
 // (Store.CreateSubscribers: script create.lua, pipelined), so they have
 // exactly the layout the service writes.
@@ -165,12 +181,10 @@ func loadSubscribers(ctx context.Context, st *redisstore.Store, l subLoad) ([]st
 				to := min(from+batch, l.To)
 				ns, dues := make([]newsletter.NewSubscriber, 0, to-from), make([]time.Time, 0, to-from)
 				for i := from; i < to; i++ {
-					r := rand.New(rand.NewPCG(uint64(i), 7))
-					first := firstNames[r.IntN(len(firstNames))]
-					email := fmt.Sprintf("%s.%s%d@%s.example.org", strings.ToLower(orDefault(first, "reader")), lastNames[r.IntN(len(lastNames))], i, l.Tag)
+					email, name, tz := lifelike(i, l.Tag)
 					at := l.At(i)
 					ns = append(ns, newsletter.NewSubscriber{
-						Email: email, Name: first, Sequence: l.Sequence, TZ: zones[r.IntN(len(zones))],
+						Email: email, Name: name, Sequence: l.Sequence, TZ: tz,
 						Status: newsletter.StatusConfirmed, At: at,
 						Consent: newsletter.Consent{Text: "Consent given before import", Version: "import", Source: "import", GivenAt: at},
 					})

@@ -135,7 +135,7 @@ func benchConfirm(e *env) error {
 	}
 	defer mailer.close()
 	c := newClient(4)
-	tag := prefix[len(prefix)-9 : len(prefix)-1]
+	tag := prefixTag(prefix)
 
 	// Idle: one probe at a time, ours and the reference alternating.
 	var oursIdle, refIdle []probeResult

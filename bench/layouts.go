@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -35,10 +34,8 @@ func benchLayouts(e *env) error {
 	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	type value struct{ email, name, tz string }
 	val := func(i int) value {
-		r := rand.New(rand.NewPCG(uint64(i), 7))
-		first := firstNames[r.IntN(len(firstNames))]
-		return value{fmt.Sprintf("%s.%s%d@layouts.example.org", strings.ToLower(orDefault(first, "reader")),
-			lastNames[r.IntN(len(lastNames))], i), first, zones[r.IntN(len(zones))]}
+		email, name, tz := lifelike(i, "layouts")
+		return value{email, name, tz}
 	}
 	bucket := func(s string) string { return s[:4] } // ids are random hex: their first 4 digits spread evenly
 	pieces := []struct {

@@ -54,7 +54,7 @@ func (e *env) audience(ctx context.Context, scenario, tag string, n, pool int) (
 		return nil, "", nil, nil, err
 	}
 	t := time.Now()
-	if err := importConfirmed(ctx, svc, tag+prefix[len(prefix)-9:len(prefix)-1], n); err != nil {
+	if err := importConfirmed(ctx, svc, tag+prefixTag(prefix), n); err != nil {
 		return nil, "", nil, nil, err
 	}
 	logf("imported %d confirmed subscribers in %v", n, time.Since(t).Round(time.Millisecond))

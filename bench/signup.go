@@ -27,7 +27,7 @@ func (e *env) startOurs(cmd, prefix string, extra map[string]string) (*proc, str
 	for k, v := range extra {
 		envv[k] = v
 	}
-	p, err := start(e.dir, "ours-"+cmd+"-"+prefix[len(prefix)-9:len(prefix)-1], e.ours, []string{cmd}, envv)
+	p, err := start(e.dir, "ours-"+cmd+"-"+prefixTag(prefix), e.ours, []string{cmd}, envv)
 	if err != nil {
 		return nil, "", err
 	}
@@ -47,7 +47,7 @@ func (e *env) startOurs(cmd, prefix string, extra map[string]string) (*proc, str
 // startRef runs the reference signup server on prefix.
 func (e *env) startRef(prefix string) (*proc, string, error) {
 	addr := freeAddr()
-	p, err := start(e.dir, "reference-"+prefix[len(prefix)-9:len(prefix)-1], e.self,
+	p, err := start(e.dir, "reference-"+prefixTag(prefix), e.self,
 		[]string{"refserver", "-addr", addr, "-redis", redisURL(e.opt.redis, e.opt.db), "-prefix", prefix}, nil)
 	if err != nil {
 		return nil, "", err
@@ -92,7 +92,7 @@ func benchSignup(e *env) error {
 	var oursP99, refP99, oursP50, refP50 []time.Duration
 	var oursCPU, refCPU, oursRedis, refRedis time.Duration
 	rate := 0.0
-	tag := ourPrefix[len(ourPrefix)-9 : len(ourPrefix)-1]
+	tag := prefixTag(ourPrefix)
 	target := func(who string) (string, *proc) {
 		if who == "ours" {
 			return ourURL, ours

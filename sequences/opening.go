@@ -16,7 +16,7 @@ var wholeDay = Window{Start: 0, End: 24 * time.Hour}
 // a window edge that falls into a daylight-saving gap moves to the end of the
 // gap, a window swallowed whole by the gap does not open that day, and a
 // window in the hour that is repeated when the clock goes back opens in both
-// passes of that hour, first in the earlier one. The search looks at most 8
+// passes of that hour, first in the earlier one. The search looks at most 15
 // days ahead and always returns.
 func (st *Step) NextOpening(t time.Time, loc *time.Location) time.Time {
 	return nextOpening(t, loc, st.Window, st.Days)

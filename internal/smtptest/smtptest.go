@@ -51,7 +51,6 @@ type Server struct {
 	mu      sync.Mutex
 	srv     *smtp.Server
 	msgs    []Message
-	conns   int
 	rejects map[string]*smtp.SMTPError
 	notify  chan struct{}
 }
@@ -134,13 +133,6 @@ func (s *Server) To(addr string) []Message {
 	return out
 }
 
-// Connections counts the TCP sessions opened so far.
-func (s *Server) Connections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
-}
-
 // Wait waits until n messages were accepted in all, or timeout passes, and
 // returns the messages.
 func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
@@ -162,9 +154,6 @@ func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
 type backend struct{ s *Server }
 
 func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	b.s.mu.Lock()
-	b.s.conns++
-	b.s.mu.Unlock()
 	return &session{s: b.s}, nil
 }
 
