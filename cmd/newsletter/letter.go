@@ -184,10 +184,11 @@ func previewLetter(args []string, stdout, stderr io.Writer) error {
 // a throwaway key otherwise: they show the shape, and lead nowhere.
 func composePreview(cfg *config, d newsletter.LetterDraft) (*newsletter.Message, error) {
 	secret := make([]byte, 32)
-	rand.Read(secret)
-	if cfg.SecretKey != "" {
+	if cfg.SecretKey == "" {
+		rand.Read(secret)
+	} else {
 		var err error
-		if secret, err = secretKey(context.Background(), cfg, nil, nil); err != nil {
+		if secret, err = parseSecretKey(cfg.SecretKey); err != nil {
 			return nil, err
 		}
 	}

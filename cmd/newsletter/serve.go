@@ -198,17 +198,23 @@ func checkPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) 
 	}
 }
 
+// parseSecretKey reads SECRET_KEY: hex of 32 bytes or more, or else at
+// least 32 characters taken as they are.
+func parseSecretKey(v string) ([]byte, error) {
+	if b, err := hex.DecodeString(v); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if len(v) < 32 {
+		return nil, errors.New("SECRET_KEY: use at least 32 characters (e.g. openssl rand -hex 32)")
+	}
+	return []byte(v), nil
+}
+
 // secretKey is SECRET_KEY, or a key kept in Redis (waiting for Redis to
 // answer at start).
 func secretKey(ctx context.Context, cfg *config, store *redisstore.Store, log *slog.Logger) ([]byte, error) {
 	if cfg.SecretKey != "" {
-		if b, err := hex.DecodeString(cfg.SecretKey); err == nil && len(b) >= 32 {
-			return b, nil
-		}
-		if len(cfg.SecretKey) < 32 {
-			return nil, errors.New("SECRET_KEY: use at least 32 characters (e.g. openssl rand -hex 32)")
-		}
-		return []byte(cfg.SecretKey), nil
+		return parseSecretKey(cfg.SecretKey)
 	}
 	wait := time.Second
 	for {
