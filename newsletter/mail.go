@@ -20,6 +20,18 @@ type Message struct {
 // (a 5xx reply to RCPT TO): no more mail should go to it.
 var ErrRejected = errors.New("address rejected")
 
+// ErrBlocked means the receiving server refused the sender or the message
+// rather than the address (a policy block such as 5.7.1, another 5.x.x
+// class, or 554 at DATA): nobody's address is at fault, so nobody is
+// bounced, but the same mail will be refused again. A run of these pauses
+// all sending.
+var ErrBlocked = errors.New("sender or message refused")
+
+// ErrDeferred means the server asked to try again later (a 4xx reply such
+// as 421, 450, 451, 452 or 454): the message is retried with its own
+// Message-ID and the whole sender slows down.
+var ErrDeferred = errors.New("server asked to try later")
+
 // ErrUnsendable means the message itself cannot be sent (a header with a
 // line break, say): trying again will not help.
 var ErrUnsendable = errors.New("message cannot be sent")
