@@ -14,6 +14,13 @@ type Message struct {
 	HTML    string // text/html part
 	// Headers are extra header fields, such as List-Unsubscribe.
 	Headers map[string]string
+	// ID is the Message-ID without its angle brackets. The same mail keeps
+	// the same ID on every attempt, so a retry after an unclear failure is
+	// recognisably the same message. Empty: the mailer makes one.
+	ID string
+	// EnvelopeFrom is the envelope sender (MAIL FROM) for this message, a
+	// VERP address when bounces are read; empty: the transport's default.
+	EnvelopeFrom string
 }
 
 // ErrRejected means the receiving mail server refused the address for good
