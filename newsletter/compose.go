@@ -5,7 +5,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
 )
@@ -115,7 +115,7 @@ func CheckLetter(markdown string) error {
 
 func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*Message, error) {
 	frame.Subject = c.SubjectPrefix + subject
-	frame.Preheader = letter.Preheader(md, preheaderRunes)
+	frame.Preheader = markdown.Preheader(md, preheaderRunes)
 	headers := map[string]string{}
 	if confirmed {
 		frame.UnsubscribeURL = c.Links.Unsubscribe(sub.ID)
@@ -125,7 +125,7 @@ func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.
 		headers["List-Unsubscribe"] = "<" + frame.UnsubscribeURL + ">"
 		headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}
-	parts, err := letter.Render(md, frame)
+	parts, err := markdown.Render(md, frame)
 	if err != nil {
 		return nil, fmt.Errorf("render %q: %w", subject, err)
 	}

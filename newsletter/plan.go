@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -143,7 +143,7 @@ func (c *Composer) planned(pm plannedMail) (*Message, bool) {
 			return nil, false
 		}
 	}
-	preheader := letter.Truncate(join(sh.flat, vals), preheaderRunes)
+	preheader := markdown.Truncate(join(sh.flat, vals), preheaderRunes)
 	if preheader == "" { // the layout leaves the preheader out: not the shape rendered
 		return nil, false
 	}
@@ -306,11 +306,11 @@ func (p *plan) render(c *Composer, mask uint64, pm plannedMail, marks []string) 
 		frame.UnsubscribeURL, frame.MeURL = marks[n+slotUnsub], marks[n+slotMe]
 		frame.PostalAddress, frame.CrisisLine = c.PostalAddress, c.CrisisLine
 	}
-	parts, err := letter.Render(md, frame)
+	parts, err := markdown.Render(md, frame)
 	if err != nil {
 		return nil
 	}
-	flat := letter.Preheader(md, math.MaxInt)
+	flat := markdown.Preheader(md, math.MaxInt)
 	// Where a value stands in each output: the subject and preheader in
 	// the HTML only, as html/template escapes text.
 	escaped := append([]string(nil), marks...)

@@ -1,11 +1,11 @@
-// Package letter turns the author's Markdown into mail and web pages.
+// Package markdown turns the author's Markdown into mail and web pages.
 //
 // Markdown is rendered with goldmark (GitHub Flavored Markdown and
 // typographic quotes) in its safe mode: raw HTML in the source, such as a
 // <script>, is dropped, and links to javascript: and similar URLs lose their
 // target. Links are otherwise written as the author wrote them: nothing is
 // rewritten, redirected or tracked.
-package letter
+package markdown
 
 import (
 	"bytes"

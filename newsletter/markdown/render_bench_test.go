@@ -1,4 +1,4 @@
-package letter_test
+package markdown_test
 
 // Rendering a mail body from a letter of typical length (2.5 KB of
 // Markdown, testkit.SampleLetter):
@@ -11,7 +11,7 @@ import (
 	"text/template"
 
 	"github.com/satina/newsletter/internal/testkit"
-	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
 )
@@ -29,11 +29,11 @@ func sampleMarkdown(b *testing.B) string {
 func BenchmarkRender(b *testing.B) {
 	md := sampleMarkdown(b)
 	d := sequences.SampleData()
-	frame := templates.Mail{Subject: "On rest", Preheader: letter.Preheader(md, 90), UnsubscribeURL: d.UnsubscribeURL,
+	frame := templates.Mail{Subject: "On rest", Preheader: markdown.Preheader(md, 90), UnsubscribeURL: d.UnsubscribeURL,
 		MeURL: d.MeURL, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := letter.Render(md, frame); err != nil {
+		if _, err := markdown.Render(md, frame); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -43,7 +43,7 @@ func BenchmarkHTML(b *testing.B) {
 	md := sampleMarkdown(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := letter.HTML(md); err != nil {
+		if _, err := markdown.HTML(md); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -53,7 +53,7 @@ func BenchmarkPlainText(b *testing.B) {
 	md := sampleMarkdown(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		letter.PlainText(md)
+		markdown.PlainText(md)
 	}
 }
 
@@ -61,6 +61,6 @@ func BenchmarkPreheader(b *testing.B) {
 	md := sampleMarkdown(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		letter.Preheader(md, 90)
+		markdown.Preheader(md, 90)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -38,7 +38,7 @@ func (s *Server) letterPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := letter.HTML(md)
+	body, err := markdown.HTML(md)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/letter"
+	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/templates"
 )
@@ -173,7 +173,7 @@ func (s *Server) download(c *fiber.Ctx) error {
 	g := seq.Guide
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if g.Markdown {
-		body, err := letter.HTML(string(g.Data))
+		body, err := markdown.HTML(string(g.Data))
 		if err != nil {
 			return err
 		}
