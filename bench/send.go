@@ -20,21 +20,22 @@ import (
 
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/sequences"
 )
 
-// service is a newsletter.Service on prefix, in this process, for imports
+// service is a service.Service on prefix, in this process, for imports
 // and letters.
-func (e *env) service(st *redisstore.Store) (*newsletter.Service, error) {
+func (e *env) service(st *redisstore.Store) (*service.Service, error) {
 	set, err := sequences.Load(sequences.Builtin)
 	if err != nil {
 		return nil, err
 	}
 	clock := newsletter.SystemClock{}
-	return &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
-		Links: &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(secretKey)), Clock: clock}}, nil
+	return &service.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock}, nil
 }
 
 // importConfirmed imports n confirmed subscribers who join no sequence
@@ -43,7 +44,7 @@ func (e *env) service(st *redisstore.Store) (*newsletter.Service, error) {
 // audience prepares a scenario: a Redis client with pool connections, a
 // key prefix of its own (deleted at the end), the service on it, and n
 // confirmed subscribers imported, their addresses tagged with tag.
-func (e *env) audience(ctx context.Context, scenario, tag string, n, pool int) (*redis.Client, string, *redisstore.Store, *newsletter.Service, error) {
+func (e *env) audience(ctx context.Context, scenario, tag string, n, pool int) (*redis.Client, string, *redisstore.Store, *service.Service, error) {
 	rdb := redisClient(e.opt.redis, e.opt.db, pool)
 	atCleanup(func() { rdb.Close() })
 	prefix := newPrefix(scenario)
@@ -61,7 +62,7 @@ func (e *env) audience(ctx context.Context, scenario, tag string, n, pool int) (
 	return rdb, prefix, st, svc, nil
 }
 
-func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n int) error {
+func importConfirmed(ctx context.Context, svc *service.Service, tag string, n int) error {
 	const batch, workers = 500, 8
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -75,9 +76,9 @@ func importConfirmed(ctx context.Context, svc *newsletter.Service, tag string, n
 				if from >= n {
 					return
 				}
-				rows := make([]newsletter.ImportRow, 0, batch)
+				rows := make([]service.ImportRow, 0, batch)
 				for i := from; i < min(from+batch, n); i++ {
-					rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("reader%d@%s.example.org", i, tag),
+					rows = append(rows, service.ImportRow{Email: fmt.Sprintf("reader%d@%s.example.org", i, tag),
 						Name: firstNames[i%len(firstNames)], Status: "confirmed"})
 				}
 				res, err := svc.Import(ctx, rows, from+1)
@@ -108,7 +109,7 @@ func benchSend(e *env) error {
 	}
 
 	// The reference sends the same mail, rendered once by the same code.
-	sample, err := (&newsletter.Composer{Links: svc.Links, PostalAddress: "1 Bench Street, Benchville",
+	sample, err := (&compose.Composer{Links: benchLinks(), PostalAddress: "1 Bench Street, Benchville",
 		CrisisLine: "If you are in crisis, call or text 988 in the US, or your local emergency number."}).
 		Letter(&newsletter.Subscriber{ID: "0123456789abcdef", Email: "reader@example.org", Name: "Anna", Status: newsletter.StatusConfirmed},
 			&newsletter.Letter{ID: "fedcba9876543210", Subject: "On rest", Markdown: testkit.SampleLetter})
@@ -338,4 +339,9 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// benchLinks signs links as the service would, with the bench's key.
+func benchLinks() *compose.Links {
+	return &compose.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(secretKey)), Clock: newsletter.SystemClock{}}
 }

@@ -58,3 +58,14 @@ type Sender interface {
 type Transport interface {
 	NewSender() Sender
 }
+
+// SendOne returns a function that sends one message on a fresh Sender of
+// t, for test mail from the desk: the same transport, From and DKIM as
+// every other mail, and nothing recorded in any ledger.
+func SendOne(t Transport) func(ctx context.Context, m *Message) error {
+	return func(ctx context.Context, m *Message) error {
+		s := t.NewSender()
+		defer s.Close() // the message was accepted or not; a failing QUIT changes nothing
+		return s.Send(ctx, m)
+	}
+}

@@ -36,3 +36,14 @@ func loadLocation(name string) (*time.Location, error) {
 	zoneCount.Unlock()
 	return loc, nil
 }
+
+// ValidTZ returns tz when it names a known IANA zone, and "" otherwise.
+func ValidTZ(tz string) string {
+	if tz == "" || tz == "Local" || len(tz) > 64 {
+		return ""
+	}
+	if _, err := loadLocation(tz); err != nil {
+		return ""
+	}
+	return tz
+}

@@ -33,7 +33,7 @@ import (
 
 // admin calls the admin API of s with a JSON body (nil for none) and
 // decodes a JSON answer into out (nil to ignore it). It returns the status.
-func (s *service) admin(method, path string, body, out any) int {
+func (s *process) admin(method, path string, body, out any) int {
 	s.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -67,7 +67,7 @@ func (s *service) admin(method, path string, body, out any) int {
 
 // importConfirmed imports the addresses as confirmed subscribers in no
 // sequence, through POST /admin/api/subscribers.
-func (s *service) importConfirmed(emails []string) {
+func (s *process) importConfirmed(emails []string) {
 	s.t.Helper()
 	type row struct {
 		Email    string `json:"email"`
@@ -102,7 +102,7 @@ type letterState struct {
 // sendLetterNow schedules a letter due at once and returns its id. The
 // send time carries fractions of a second: every subscriber imported
 // before the call is confirmed at send_at and so a recipient.
-func (s *service) sendLetterNow(subject string) string {
+func (s *process) sendLetterNow(subject string) string {
 	s.t.Helper()
 	var created struct{ ID string }
 	code := s.admin("POST", "/admin/api/letters", map[string]any{
@@ -115,7 +115,7 @@ func (s *service) sendLetterNow(subject string) string {
 	return created.ID
 }
 
-func (s *service) letter(id string) letterState {
+func (s *process) letter(id string) letterState {
 	s.t.Helper()
 	var l letterState
 	if code := s.admin("GET", "/admin/api/letters/"+id, nil, &l); code != http.StatusOK {

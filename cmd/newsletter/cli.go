@@ -17,11 +17,11 @@ import (
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/redisstore"
-	"github.com/satina/newsletter/newsletter/token"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // The author's commands (letter, subscribers) go through the same
-// newsletter.Service as the admin API, on the same Redis, with the same
+// service.Service as the admin API, on the same Redis, with the same
 // environment as the service.
 
 // errUsage ends a command whose arguments were wrong; its usage is printed.
@@ -65,7 +65,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 type desk struct {
 	cfg   *config
 	store *redisstore.Store
-	svc   *newsletter.Service
+	svc   *service.Service
 	close func()
 }
 
@@ -99,14 +99,9 @@ func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, err
 		rdb.Close()
 		return nil, err
 	}
-	secret, err := secretKey(pctx, cfg, store, log)
-	if err != nil {
-		rdb.Close()
-		return nil, err
-	}
 	clock := newsletter.SystemClock{}
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: cfg.DefaultSequence, DefaultTZ: cfg.DefaultTZ,
-		Clock: clock, Links: &newsletter.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock}, Log: log}
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: cfg.DefaultSequence, DefaultTZ: cfg.DefaultTZ,
+		Clock: clock, Log: log}
 	return &desk{cfg: cfg, store: store, svc: svc, close: func() { rdb.Close() }}, nil
 }
 

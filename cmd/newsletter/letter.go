@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/sequences"
 )
@@ -128,8 +130,8 @@ func readLetterFile(path string) (newsletter.LetterDraft, error) {
 	if err != nil {
 		return newsletter.LetterDraft{}, err
 	}
-	d, err := newsletter.ParseLetterFile(data)
-	var fe *newsletter.FileError
+	d, err := service.ParseLetterFile(data)
+	var fe *service.FileError
 	if errors.As(err, &fe) {
 		return d, fmt.Errorf("%s:%d: %s", path, max(fe.Line, 1), fe.Msg)
 	}
@@ -193,8 +195,8 @@ func composePreview(cfg *config, d newsletter.LetterDraft) (*newsletter.Message,
 		}
 	}
 	clock := newsletter.SystemClock{}
-	c := &newsletter.Composer{
-		Links:         &newsletter.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock},
+	c := &compose.Composer{
+		Links:         &compose.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock},
 		PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix,
 	}
 	sample := sequences.SampleData()

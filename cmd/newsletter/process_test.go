@@ -230,8 +230,8 @@ func killSequence() map[string]string {
 	return files
 }
 
-// service is `newsletter serve` running as a subprocess.
-type service struct {
+// process is `newsletter serve` running as a subprocess.
+type process struct {
 	t    *testing.T
 	bin  string
 	env  []string
@@ -241,7 +241,7 @@ type service struct {
 	done chan struct{}
 }
 
-func (s *service) start() {
+func (s *process) start() {
 	s.t.Helper()
 	cmd := exec.Command(s.bin, "serve")
 	cmd.Env, cmd.Stdout, cmd.Stderr = s.env, s.log, s.log
@@ -271,7 +271,7 @@ func (s *service) start() {
 	}
 }
 
-func (s *service) kill() {
+func (s *process) kill() {
 	s.t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		s.t.Fatal(err)
@@ -279,7 +279,7 @@ func (s *service) kill() {
 	<-s.done
 }
 
-func (s *service) stop() {
+func (s *process) stop() {
 	s.t.Helper()
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -290,7 +290,7 @@ func (s *service) stop() {
 	}
 }
 
-func (s *service) logText() string {
+func (s *process) logText() string {
 	b, _ := os.ReadFile(s.log.Name())
 	return string(b)
 }
@@ -311,7 +311,7 @@ func freeAddr(t *testing.T) string {
 // vars: REDIS_URL, REDIS_PREFIX, SMTP_URL and whatever else the test
 // needs. When the test ends the process is killed if still running, and
 // its log is shown if the test failed.
-func newService(t *testing.T, vars map[string]string) *service {
+func newService(t *testing.T, vars map[string]string) *process {
 	t.Helper()
 	addr := freeAddr(t)
 	base := "http://" + addr
@@ -327,7 +327,7 @@ func newService(t *testing.T, vars map[string]string) *service {
 	for k, v := range vars {
 		all[k] = v
 	}
-	s := &service{t: t, bin: newsletterBinary(t), base: base, log: logFile, env: processEnv(all)}
+	s := &process{t: t, bin: newsletterBinary(t), base: base, log: logFile, env: processEnv(all)}
 	s.start()
 	t.Cleanup(func() {
 		select {

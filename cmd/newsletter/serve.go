@@ -15,9 +15,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/mailer"
 	"github.com/satina/newsletter/newsletter/metrics"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
 	"github.com/satina/newsletter/newsletter/worker"
@@ -69,9 +71,9 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 		log.Warn("SMTP_URL is empty: mail is written as .eml files, not sent", "dir", cfg.OutboxDir)
 	}
 	clock := newsletter.SystemClock{}
-	links := &newsletter.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock}
+	links := &compose.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: clock}
 	m := metrics.New(store)
-	composer := &newsletter.Composer{Links: links, Sequences: set, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
+	composer := &compose.Composer{Links: links, Sequences: set, PostalAddress: cfg.PostalAddress, CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
 	w := &worker.Worker{
 		Store: store, Transport: transport, Sequences: set, DefaultTZ: cfg.DefaultTZ, Clock: clock, Log: log, Metrics: m,
 		Composer:    composer,
@@ -88,8 +90,8 @@ func serve(ctx context.Context, cmd string, stderr io.Writer) error {
 			log.Info("sending is rate limited", "limit", limiter.Limit())
 		}
 	}
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: cfg.DefaultSequence,
-		DefaultTZ: cfg.DefaultTZ, Clock: clock, Links: links, Log: log}
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: cfg.DefaultSequence,
+		DefaultTZ: cfg.DefaultTZ, Clock: clock, Log: log}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 const subscribersUsage = `Usage:
@@ -80,7 +81,7 @@ func exportSubscribers(ctx context.Context, args []string, stdout, stderr io.Wri
 	return nil
 }
 
-// importSubscribers reads a CSV with newsletter.ParseImportCSV and imports
+// importSubscribers reads a CSV with service.ParseImportCSV and imports
 // it through Service.Import, as the admin API does with a text/csv body.
 func importSubscribers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	fs := newFlagSet("subscribers import", stderr)
@@ -97,7 +98,7 @@ func importSubscribers(ctx context.Context, args []string, stdin io.Reader, stdo
 		defer f.Close()
 		in = f
 	}
-	rows, err := newsletter.ParseImportCSV(bufio.NewReaderSize(in, 64<<10))
+	rows, err := service.ParseImportCSV(bufio.NewReaderSize(in, 64<<10))
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", files[0], err)
 	}

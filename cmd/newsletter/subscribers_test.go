@@ -15,6 +15,7 @@ import (
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // exportRows runs `subscribers export` and returns its rows, header first.
@@ -50,7 +51,7 @@ func TestSubscribersExportImportRoundTrip(t *testing.T) {
 	_, prefixB := testkit.Redis(t)
 	deskEnv(t, prefixA)
 
-	const n = 2*newsletter.ExportPageSize + 3
+	const n = 2*service.ExportPageSize + 3
 	var b strings.Builder
 	b.WriteString("email,name,status,sequence\n")
 	names := []string{"Ada Lovelace", "Hopper, Grace", `Ida "Bee" Rhodes`, "Łucja Żółć", ""}
@@ -71,7 +72,7 @@ func TestSubscribersExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runDesk("subscribers", "import", list)
-	var res newsletter.ImportResult
+	var res service.ImportResult
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Imported != n {
 		t.Fatalf("import: exit %d, %s %s", code, out, errOut)
 	}
@@ -120,7 +121,7 @@ func TestSubscribersExportImportRoundTrip(t *testing.T) {
 	}
 	t.Setenv("REDIS_PREFIX", prefixB)
 	code, out, errOut = runDesk("subscribers", "import", file)
-	res = newsletter.ImportResult{}
+	res = service.ImportResult{}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("import: exit %d, %q %s", code, out, errOut)
 	}

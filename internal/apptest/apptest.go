@@ -17,9 +17,11 @@ import (
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/mailer"
 	"github.com/satina/newsletter/newsletter/metrics"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
 	"github.com/satina/newsletter/newsletter/worker"
@@ -47,10 +49,10 @@ type App struct {
 	SMTP    *smtptest.Server
 	Clock   newsletter.Clock
 	Fake    *testkit.Clock // nil with RealClock
-	Service *newsletter.Service
+	Service *service.Service
 	Worker  *worker.Worker
 	Server  *web.Server
-	Links   *newsletter.Links
+	Links   *compose.Links
 	Metrics *metrics.Metrics
 	URL     string // http://127.0.0.1:port, also BASE_URL
 	Client  *http.Client
@@ -94,15 +96,15 @@ func Start(t testing.TB, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Links = &newsletter.Links{BaseURL: a.URL, Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: a.Clock}
+	a.Links = &compose.Links{BaseURL: a.URL, Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: a.Clock}
 	a.Metrics = metrics.New(a.Store)
 	a.Worker = &worker.Worker{
 		Store: a.Store, Transport: transport, Sequences: o.Sequences, DefaultTZ: time.UTC, Clock: a.Clock, Metrics: a.Metrics,
-		Composer: &newsletter.Composer{Links: a.Links, PostalAddress: o.Postal, CrisisLine: "Crisis? Call 988."},
+		Composer: &compose.Composer{Links: a.Links, PostalAddress: o.Postal, CrisisLine: "Crisis? Call 988."},
 		Poll:     20 * time.Millisecond, Concurrency: 2,
 	}
-	a.Service = &newsletter.Service{Store: a.Store, Sequences: o.Sequences, DefaultSequence: "guide", DefaultTZ: time.UTC,
-		Clock: a.Clock, Links: a.Links, Log: a.Worker.Log, Wake: a.Worker.Wake}
+	a.Service = &service.Service{Store: a.Store, Sequences: o.Sequences, DefaultSequence: "guide", DefaultTZ: time.UTC,
+		Clock: a.Clock, Log: a.Worker.Log, Wake: a.Worker.Wake}
 	a.Server = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: a.URL}, AdminToken: o.AdminToken, WebhookSecret: "hook-secret",
 		TrustedProxies: o.TrustedProxies, SignupLimit: o.SignupLimit, Clock: a.Clock,

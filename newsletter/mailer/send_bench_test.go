@@ -19,13 +19,14 @@ import (
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/mailer"
 	"github.com/satina/newsletter/newsletter/token"
 )
 
 func sampleMessage(b *testing.B) *newsletter.Message {
 	clock := newsletter.SystemClock{}
-	c := &newsletter.Composer{Links: &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
+	c := &compose.Composer{Links: &compose.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock},
 		PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."}
 	m, err := c.Letter(&newsletter.Subscriber{ID: "0123456789abcdef", Email: "reader@example.org", Name: "Anna", Status: newsletter.StatusConfirmed},
 		&newsletter.Letter{ID: "fedcba9876543210", Subject: "On rest", Markdown: testkit.SampleLetter})

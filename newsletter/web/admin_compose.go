@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -176,7 +177,7 @@ func (s *Server) composeTest(c *fiber.Ctx, d templates.AdminDesk, draft newslett
 		d.Error = "Test mail is not set up on this server."
 		return s.renderCompose(c, d)
 	}
-	sample := newsletter.SampleSubscriber()
+	sample := compose.SampleSubscriber()
 	sample.Email = to
 	m, err := s.cfg.Composer.PreviewLetter(draft, sample)
 	if err != nil {

@@ -15,7 +15,9 @@ import (
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
 	"github.com/satina/newsletter/sequences"
@@ -208,9 +210,9 @@ func TestAdminDeskOffWithoutToken(t *testing.T) {
 	clock := newsletter.SystemClock{}
 	signer := token.NewSigner([]byte(testkit.RandomHex(32)))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
-		Links: &newsletter.Links{BaseURL: base, Signer: signer, Clock: clock}, Log: log}
-	srv := web.New(web.Config{Service: svc, Store: store, Signer: signer, Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: base},
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Log: log}
+	composer := &compose.Composer{Links: &compose.Links{BaseURL: base, Signer: signer, Clock: clock}, Sequences: set}
+	srv := web.New(web.Config{Service: svc, Store: store, Signer: signer, Composer: composer, Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: base},
 		AdminToken: "", Clock: clock, Log: log})
 	go srv.App().Listener(ln)
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
 )
@@ -103,7 +105,7 @@ func deskPreview(m *newsletter.Message) *templates.AdminPreview {
 }
 
 // composer is the mail composer of previews, or a 503 when none is wired.
-func (s *Server) composer() (*newsletter.Composer, error) {
+func (s *Server) composer() (*compose.Composer, error) {
 	if s.cfg.Composer == nil {
 		return nil, fiber.NewError(fiber.StatusServiceUnavailable, "Previews are not set up on this server.")
 	}
@@ -252,9 +254,9 @@ func (s *Server) exportCSV(c *fiber.Ctx, status newsletter.Status, q string) err
 			return err
 		}
 		w := csv.NewWriter(&buf)
-		_ = w.Write(newsletter.ExportCSVHeader)
+		_ = w.Write(service.ExportCSVHeader)
 		for _, sub := range subs {
-			_ = w.Write(newsletter.ExportRecord(sub))
+			_ = w.Write(service.ExportRecord(sub))
 		}
 		w.Flush()
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -105,7 +106,7 @@ func (s *Server) importPost(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "The file could not be read.")
 	}
-	rows, err := newsletter.ParseImportCSV(bytes.NewReader(body))
+	rows, err := service.ParseImportCSV(bytes.NewReader(body))
 	if err != nil {
 		return s.renderSubscribers(c.Status(fiber.StatusUnprocessableEntity),
 			templates.AdminDesk{Error: err.Error()}, "", "", 0, nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // The admin API beyond the contract and the author's desk at /admin,
@@ -43,9 +44,9 @@ func decode[T any](t *testing.T, body string) T {
 	return v
 }
 
-func importCSV(t *testing.T, a *apptest.App, body string) newsletter.ImportResult {
+func importCSV(t *testing.T, a *apptest.App, body string) service.ImportResult {
 	t.Helper()
-	return decode[newsletter.ImportResult](t, status(t, api(t, a, "POST", "/admin/api/subscribers", "text/csv", body), http.StatusOK))
+	return decode[service.ImportResult](t, status(t, api(t, a, "POST", "/admin/api/subscribers", "text/csv", body), http.StatusOK))
 }
 
 func TestAdminAPILetterPreviewAndTest(t *testing.T) {

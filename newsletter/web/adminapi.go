@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 func (s *Server) adminAPIRoutes() {
@@ -217,12 +218,12 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 // row email,name,status,sequence. Bad rows are reported, never fatal.
 func (s *Server) importSubscribers(c *fiber.Ctx) error {
 	ct := strings.ToLower(string(c.Request().Header.ContentType()))
-	var rows []newsletter.ImportRow
+	var rows []service.ImportRow
 	first := 1
 	switch {
 	case strings.HasPrefix(ct, "text/csv"):
 		var err error
-		rows, err = newsletter.ParseImportCSV(bytes.NewReader(c.Body()))
+		rows, err = service.ParseImportCSV(bytes.NewReader(c.Body()))
 		if err != nil {
 			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		}
@@ -240,7 +241,7 @@ func (s *Server) importSubscribers(c *fiber.Ctx) error {
 			return invalid(c, err)
 		}
 		for _, r := range in.Subscribers {
-			rows = append(rows, newsletter.ImportRow{Email: r.Email, Name: r.Name, Status: r.Status, Sequence: r.Sequence})
+			rows = append(rows, service.ImportRow{Email: r.Email, Name: r.Name, Status: r.Status, Sequence: r.Sequence})
 		}
 	}
 	res, err := s.cfg.Service.Import(c.UserContext(), rows, first)

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 )
 
 // The admin API beyond the contract: what the desk needs, for scripts too.
@@ -95,7 +96,7 @@ func (s *Server) testLetterAPI(c *fiber.Ctx) error {
 	if s.cfg.TestSender == nil {
 		return fiber.NewError(fiber.StatusServiceUnavailable, "Test mail is not set up on this server.")
 	}
-	sample := newsletter.SampleSubscriber()
+	sample := compose.SampleSubscriber()
 	sample.Email = to
 	m, err := comp.PreviewLetter(draft, sample)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/templates"
 )
@@ -34,7 +35,7 @@ func (s *Server) letterPage(c *fiber.Ctx) error {
 	if l.Status != newsletter.LetterSent && l.Status != newsletter.LetterSending {
 		return fiber.ErrNotFound
 	}
-	md, err := s.cfg.Service.PublicMarkdown(l)
+	md, err := compose.Public(l)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -42,9 +44,9 @@ func fuzzServer(tb testing.TB) (*Server, *miniredis.Miniredis, *redisstore.Store
 	clock := newsletter.SystemClock{}
 	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
-		Links: &newsletter.Links{BaseURL: "http://fuzz.test", Signer: signer, Clock: clock}, Log: log}
-	s := New(Config{Service: svc, Store: store, Signer: signer, Site: templates.Site{Title: "Fuzz", BaseURL: "http://fuzz.test"},
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Log: log}
+	composer := &compose.Composer{Links: &compose.Links{BaseURL: "http://fuzz.test", Signer: signer, Clock: clock}, Sequences: set}
+	s := New(Config{Service: svc, Store: store, Signer: signer, Composer: composer, Site: templates.Site{Title: "Fuzz", BaseURL: "http://fuzz.test"},
 		AdminToken: "admin-secret", Clock: clock, Log: log})
 	return s, mr, store
 }

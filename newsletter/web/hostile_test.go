@@ -15,6 +15,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 )
 
@@ -144,7 +145,7 @@ func signupJSON(fields map[string]string) string {
 func rowErrors(rows ...int) func(t *testing.T, r rawResponse) {
 	return func(t *testing.T, r rawResponse) {
 		t.Helper()
-		var res newsletter.ImportResult
+		var res service.ImportResult
 		if err := json.Unmarshal(r.Body, &res); err != nil {
 			t.Fatalf("import answer is not JSON: %v: %s", err, r.Body)
 		}
@@ -169,7 +170,7 @@ func rowErrors(rows ...int) func(t *testing.T, r rawResponse) {
 func TestHostileRequests(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{NoWorker: true})
 	ctx := t.Context()
-	if _, err := a.Service.Signup(ctx, newsletter.SignupRequest{Email: "victim@example.org", Name: "Vic", Source: "api"}); err != nil {
+	if _, err := a.Service.Signup(ctx, service.SignupRequest{Email: "victim@example.org", Name: "Vic", Source: "api"}); err != nil {
 		t.Fatal(err)
 	}
 	id := a.Subscriber(t, "victim@example.org").ID
@@ -498,7 +499,7 @@ func TestNoHeaderInjection(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, a.URL+"/admin/api/subscribers", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer admin-secret")
 	req.Header.Set("Content-Type", "application/json")
-	var ir newsletter.ImportResult
+	var ir service.ImportResult
 	if err := json.Unmarshal([]byte(status(t, must(a.Client.Do(req)), http.StatusOK)), &ir); err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +515,7 @@ func TestNoHeaderInjection(t *testing.T) {
 	req, _ = http.NewRequest(http.MethodPost, a.URL+"/admin/api/subscribers", strings.NewReader(csvBody))
 	req.Header.Set("Authorization", "Bearer admin-secret")
 	req.Header.Set("Content-Type", "text/csv")
-	ir = newsletter.ImportResult{}
+	ir = service.ImportResult{}
 	if err := json.Unmarshal([]byte(status(t, must(a.Client.Do(req)), http.StatusOK)), &ir); err != nil {
 		t.Fatal(err)
 	}

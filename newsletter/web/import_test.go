@@ -12,6 +12,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // A 10,000-row CSV through POST /admin/api/subscribers: every bad row is
@@ -66,7 +67,7 @@ func TestImportTenThousandRowCSV(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	var got newsletter.ImportResult
+	var got service.ImportResult
 	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
 		t.Fatal(err)
 	}

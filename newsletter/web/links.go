@@ -59,9 +59,9 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 	if s.cfg.Metrics != nil && changed {
 		s.cfg.Metrics.Confirmations.Inc()
 	}
-	data := templates.Confirmed{Site: s.cfg.Site, FirstName: sub.FirstName(), MeURL: s.cfg.Service.Links.Me(id)}
+	data := templates.Confirmed{Site: s.cfg.Site, FirstName: sub.FirstName(), MeURL: s.cfg.Composer.Links.Me(id)}
 	if seq, ok := s.cfg.Service.Sequences.Get(sub.Sequence); ok && seq.Guide != nil {
-		data.DownloadURL = s.cfg.Service.Links.Download(id)
+		data.DownloadURL = s.cfg.Composer.Links.Download(id)
 	}
 	return s.page(c, "confirmed", data)
 }
@@ -113,7 +113,7 @@ func (s *Server) mePage(c *fiber.Ctx) error {
 		Sequence: ex.Sequence, Step: ex.Step, TZ: ex.TZ, CreatedAt: ex.CreatedAt,
 		Consent: templates.MeConsent{Text: ex.Consent.Text, Version: ex.Consent.Version, Source: ex.Consent.Source,
 			IP: ex.Consent.IP, GivenAt: ex.Consent.GivenAt, ConfirmedAt: ex.Consent.ConfirmedAt},
-		UnsubscribeURL: s.cfg.Service.Links.Unsubscribe(id),
+		UnsubscribeURL: s.cfg.Composer.Links.Unsubscribe(id),
 	}
 	for _, sd := range ex.Sends {
 		data.Sends = append(data.Sends, templates.MeSend{Kind: sd.Kind, Subject: sd.Subject, SentAt: sd.SentAt})

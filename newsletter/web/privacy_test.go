@@ -10,6 +10,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // confirmed signs up email and confirms it, returning the subscriber.
@@ -181,7 +182,7 @@ func TestRetentionPurge(t *testing.T) {
 	old := a.Subscriber(t, "old@example.org")
 
 	a.Fake.Advance(1*24*time.Hour + time.Minute)
-	n, err := newsletter.PurgePending(t.Context(), a.Store, a.Fake.Now(), newsletter.DefaultPendingRetention)
+	n, err := service.PurgePending(t.Context(), a.Store, a.Fake.Now(), service.DefaultPendingRetention)
 	if err != nil {
 		t.Fatal(err)
 	}

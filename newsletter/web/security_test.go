@@ -21,7 +21,9 @@ import (
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
 	"github.com/satina/newsletter/sequences"
@@ -85,11 +87,11 @@ func outageServer(t *testing.T, silent bool, signupLimit int) (string, *token.Si
 	}
 	base := "http://" + ln.Addr().String()
 	signer := token.NewSigner([]byte(testkit.RandomHex(32)))
-	links := &newsletter.Links{BaseURL: base, Signer: signer, Clock: clock}
+	links := &compose.Links{BaseURL: base, Signer: signer, Clock: clock}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC,
-		Clock: clock, Links: links, Log: log}
-	srv := web.New(web.Config{Service: svc, Store: store, Signer: signer, Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: base},
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC,
+		Clock: clock, Log: log}
+	srv := web.New(web.Config{Service: svc, Store: store, Signer: signer, Composer: &compose.Composer{Links: links, Sequences: set}, Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: base},
 		AdminToken: "admin-secret", SignupLimit: signupLimit, Clock: clock, Log: log})
 	go srv.App().Listener(ln)
 	t.Cleanup(func() {
@@ -221,7 +223,7 @@ func TestRedisOutage(t *testing.T) {
 // and carries a CSP; the signup endpoint answers a CORS preflight.
 func TestSecurityHeaders(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{NoWorker: true})
-	if _, err := a.Service.Signup(t.Context(), newsletter.SignupRequest{Email: "h@example.org", Source: "api"}); err != nil {
+	if _, err := a.Service.Signup(t.Context(), service.SignupRequest{Email: "h@example.org", Source: "api"}); err != nil {
 		t.Fatal(err)
 	}
 	id := a.Subscriber(t, "h@example.org").ID
@@ -404,9 +406,9 @@ func TestAdminCookiesSecureOnHTTPS(t *testing.T) {
 	clock := newsletter.SystemClock{}
 	signer := token.NewSigner([]byte(testkit.RandomHex(32)))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &newsletter.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock,
-		Links: &newsletter.Links{BaseURL: base, Signer: signer, Clock: clock}, Log: log}
-	app := web.New(web.Config{Service: svc, Store: store, Signer: signer, Site: templates.Site{Title: "T", BaseURL: base},
+	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Log: log}
+	composer := &compose.Composer{Links: &compose.Links{BaseURL: base, Signer: signer, Clock: clock}, Sequences: set}
+	app := web.New(web.Config{Service: svc, Store: store, Signer: signer, Composer: composer, Site: templates.Site{Title: "T", BaseURL: base},
 		AdminToken: "admin-secret", Clock: clock, Log: log}).App()
 
 	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/admin", nil), -1)

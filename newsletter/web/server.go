@@ -3,7 +3,7 @@
 // out in mail (confirm, unsubscribe, the subscriber's own data, the guide),
 // the public archive, the admin API and desk, health and metrics.
 //
-// Handlers are thin: they decode, call newsletter.Service or the store, and
+// Handlers are thin: they decode, call service.Service or the store, and
 // choose a status code. Bad input gets a 4xx with a message; a store that
 // cannot be reached gets a 503; nothing a client sends can cause a 500.
 package web
@@ -19,7 +19,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/metrics"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/templates"
 )
@@ -32,7 +34,7 @@ const (
 )
 
 // Store is what the web side reads directly; everything that changes
-// subscribers goes through newsletter.Service.
+// subscribers goes through service.Service.
 type Store interface {
 	Ping(ctx context.Context) error
 	Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error)
@@ -45,7 +47,7 @@ type Store interface {
 
 // Config wires a Server.
 type Config struct {
-	Service        *newsletter.Service
+	Service        *service.Service
 	Store          Store
 	Signer         *token.Signer
 	Metrics        *metrics.Metrics
@@ -58,7 +60,7 @@ type Config struct {
 	Clock          newsletter.Clock
 	// Composer renders previews on the author's desk: the same layout,
 	// footer and headers as the worker's mail. Previews are off when nil.
-	Composer *newsletter.Composer
+	Composer *compose.Composer
 	// TestSender sends one test mail at once through the mail transport
 	// (see newsletter.SendOne). Test mail is off when nil.
 	TestSender func(ctx context.Context, m *newsletter.Message) error

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -92,9 +93,9 @@ func (s *Server) signup(c *fiber.Ctx, now time.Time, ip netip.Addr, limit newsle
 	if errs := s.valid.check(in); len(errs) > 0 {
 		return func() error { return s.signupInvalid(c, isJSON, in, errs) }, false
 	}
-	result := newsletter.SignupResult("honeypot")
+	result := service.SignupResult("honeypot")
 	if in.Website == "" {
-		result, err = s.cfg.Service.Signup(c.UserContext(), newsletter.SignupRequest{
+		result, err = s.cfg.Service.Signup(c.UserContext(), service.SignupRequest{
 			Email: in.Email, Name: strings.TrimSpace(in.Name), Sequence: in.Sequence, TZ: in.TZ,
 			IP: truncateIP(ip), Source: map[bool]string{true: "api", false: "form"}[isJSON], Limit: limit,
 		})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/worker"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -61,10 +62,10 @@ func writeSet(t *testing.T, dir string, seqs map[string]map[string]string) *sequ
 // signup signs email up to seq (as the web side would) and returns its id.
 func signup(t *testing.T, a *apptest.App, email, seq, tz string) string {
 	t.Helper()
-	res, err := a.Service.Signup(context.Background(), newsletter.SignupRequest{
+	res, err := a.Service.Signup(context.Background(), service.SignupRequest{
 		Email: email, Name: "Reader " + strings.Split(email, "@")[0], Sequence: seq, TZ: tz, Source: "api",
 	})
-	if err != nil || res != newsletter.SignupCreated {
+	if err != nil || res != service.SignupCreated {
 		t.Fatalf("signup %s: %v, %v", email, res, err)
 	}
 	return a.Subscriber(t, email).ID

@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // Housekeep erases unconfirmed signups older than retention, at start and
 // then every interval, until ctx ends. Several workers may run it at once:
 // erasing twice is harmless.
-func Housekeep(ctx context.Context, st newsletter.PendingStore, clock newsletter.Clock, retention, interval time.Duration, log *slog.Logger) {
+func Housekeep(ctx context.Context, st service.PendingStore, clock newsletter.Clock, retention, interval time.Duration, log *slog.Logger) {
 	for {
-		n, err := newsletter.PurgePending(ctx, st, clock.Now(), retention)
+		n, err := service.PurgePending(ctx, st, clock.Now(), retention)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("purging old unconfirmed signups failed; will retry", "err", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/drip"
 )
 
 // confirm sends the double opt-in mail to a subscriber still pending.
@@ -36,7 +37,7 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 	if sub == nil || sub.Status != newsletter.StatusConfirmed {
 		return w.drop(ctx, j, "not_confirmed")
 	}
-	step, due, ok := newsletter.NextStep(w.Sequences, sub, w.DefaultTZ)
+	step, due, ok := drip.Next(w.Sequences, sub, w.DefaultTZ)
 	if !ok {
 		return w.drop(ctx, j, "sequence_done")
 	}
@@ -59,7 +60,7 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 	after := *sub
 	after.LastStep, after.LastSentAt = step.Name, now
 	out := newsletter.Outcome{Job: j, Step: step.Name}
-	if _, next, ok := newsletter.NextStep(w.Sequences, &after, w.DefaultTZ); ok {
+	if _, next, ok := drip.Next(w.Sequences, &after, w.DefaultTZ); ok {
 		out.NextDue = next
 	}
 	return w.deliver(ctx, sender, j, key, msg, out)

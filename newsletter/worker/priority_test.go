@@ -8,6 +8,7 @@ import (
 
 	"github.com/satina/newsletter/internal/apptest"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // TestConfirmationJumpsTheQueue: a signup made while a letter to many is
@@ -16,9 +17,9 @@ import (
 func TestConfirmationJumpsTheQueue(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{NoWorker: true})
 	ctx := context.Background()
-	var rows []newsletter.ImportRow
+	var rows []service.ImportRow
 	for i := 0; i < 300; i++ {
-		rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("r%d@example.org", i), Status: "confirmed"})
+		rows = append(rows, service.ImportRow{Email: fmt.Sprintf("r%d@example.org", i), Status: "confirmed"})
 	}
 	if _, err := a.Service.Import(ctx, rows, 1); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestConfirmationJumpsTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Fake.Advance(time.Second)
-	if _, err := a.Service.Signup(ctx, newsletter.SignupRequest{Email: "late@example.org", Source: "api"}); err != nil {
+	if _, err := a.Service.Signup(ctx, service.SignupRequest{Email: "late@example.org", Source: "api"}); err != nil {
 		t.Fatal(err)
 	}
 	jobs, err = a.Store.Claim(ctx, a.Fake.Now(), time.Minute, 4)
@@ -62,9 +63,9 @@ func TestConfirmationJumpsTheQueue(t *testing.T) {
 func TestCancelWhileSending(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{NoWorker: true})
 	ctx := context.Background()
-	var rows []newsletter.ImportRow
+	var rows []service.ImportRow
 	for i := 0; i < 50; i++ {
-		rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("c%d@example.org", i), Status: "confirmed"})
+		rows = append(rows, service.ImportRow{Email: fmt.Sprintf("c%d@example.org", i), Status: "confirmed"})
 	}
 	if _, err := a.Service.Import(ctx, rows, 1); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/mailer"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/worker"
 )
 
@@ -64,9 +65,9 @@ func TestMailRateHoldsAcrossTwoWorkers(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{RealClock: true, NoWorker: true})
 	ctx := context.Background()
 
-	rows := make([]newsletter.ImportRow, recipients)
+	rows := make([]service.ImportRow, recipients)
 	for i := range rows {
-		rows[i] = newsletter.ImportRow{Email: fmt.Sprintf("reader%02d@example.org", i), Status: "confirmed"}
+		rows[i] = service.ImportRow{Email: fmt.Sprintf("reader%02d@example.org", i), Status: "confirmed"}
 	}
 	if res, err := a.Service.Import(ctx, rows, 1); err != nil || res.Imported != recipients {
 		t.Fatalf("import: %+v %v", res, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/drip"
 	"github.com/satina/newsletter/sequences"
 )
 
@@ -46,7 +47,7 @@ func (w *Worker) reschedule(ctx context.Context, sequence string) (int, error) {
 		if err != nil {
 			continue
 		}
-		if _, due, ok := newsletter.NextStep(w.Sequences, sub, w.DefaultTZ); ok {
+		if _, due, ok := drip.Next(w.Sequences, sub, w.DefaultTZ); ok {
 			moved, err := w.Store.Replan(ctx, newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, due, w.Clock.Now(), w.Lease)
 			if err != nil {
 				return n, err

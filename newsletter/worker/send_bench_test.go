@@ -18,16 +18,18 @@ import (
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/mailer"
 	"github.com/satina/newsletter/newsletter/metrics"
 	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/worker"
 	"github.com/satina/newsletter/sequences"
 )
 
 type sendBench struct {
-	svc  *newsletter.Service
+	svc  *service.Service
 	w    *worker.Worker
 	sink *smtptest.Discard
 }
@@ -46,22 +48,22 @@ func newSendBench(b *testing.B) *sendBench {
 		b.Fatal(err)
 	}
 	clock := newsletter.SystemClock{}
-	links := &newsletter.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
+	links := &compose.Links{BaseURL: "https://letters.example.org", Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: clock}
 	w := &worker.Worker{
 		Store: st, Transport: transport, Sequences: set, DefaultTZ: time.UTC, Clock: clock, Metrics: metrics.New(nil),
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), // no log lines amid the benchmark's
-		Composer: &newsletter.Composer{Links: links, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."},
+		Composer: &compose.Composer{Links: links, PostalAddress: "1 Bench Street", CrisisLine: "Crisis? Call 988."},
 	}
-	svc := &newsletter.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Links: links}
+	svc := &service.Service{Store: st, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock}
 	return &sendBench{svc: svc, w: w, sink: sink}
 }
 
 // importConfirmed adds n confirmed subscribers who join no sequence.
 func (sb *sendBench) importConfirmed(b *testing.B, from, n int) {
 	b.Helper()
-	rows := make([]newsletter.ImportRow, 0, n)
+	rows := make([]service.ImportRow, 0, n)
 	for i := from; i < from+n; i++ {
-		rows = append(rows, newsletter.ImportRow{Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: "confirmed"})
+		rows = append(rows, service.ImportRow{Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: "confirmed"})
 	}
 	if _, err := sb.svc.Import(context.Background(), rows, 1); err != nil {
 		b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/metrics"
 	"github.com/satina/newsletter/sequences"
 )
@@ -46,7 +47,7 @@ type Limiter interface {
 type Worker struct {
 	Store     Store
 	Transport newsletter.Transport
-	Composer  *newsletter.Composer
+	Composer  *compose.Composer
 	Sequences *sequences.Set
 	DefaultTZ *time.Location
 	Clock     newsletter.Clock

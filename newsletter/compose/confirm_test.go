@@ -1,4 +1,4 @@
-package newsletter
+package compose
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -23,7 +24,7 @@ func TestConfirmPromisesWhatTheSequenceHas(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &Composer{Sequences: set, Links: &Links{BaseURL: "https://l.example.org",
-		Signer: token.NewSigner([]byte("0123456789abcdef0123456789abcdef")), Clock: SystemClock{}}}
+		Signer: token.NewSigner([]byte("0123456789abcdef0123456789abcdef")), Clock: newsletter.SystemClock{}}}
 	cases := []struct {
 		sequence, subject, want string
 	}{
@@ -32,7 +33,7 @@ func TestConfirmPromisesWhatTheSequenceHas(t *testing.T) {
 		{"", templates.ConfirmLettersSubject, "send me the letters"},
 	}
 	for _, tc := range cases {
-		sub := &Subscriber{ID: "abc" + tc.sequence, Email: "a@example.org", Name: "Ann", Sequence: tc.sequence, CreatedAt: time.Now()}
+		sub := &newsletter.Subscriber{ID: "abc" + tc.sequence, Email: "a@example.org", Name: "Ann", Sequence: tc.sequence, CreatedAt: time.Now()}
 		m, err := c.Confirm(sub)
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package newsletter
+package service
 
 import (
 	"context"
@@ -7,18 +7,19 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/drip"
 	"github.com/satina/newsletter/sequences"
 )
 
 // Service is the core the HTTP side and the CLI call: signups, consent,
 // confirmation, leaving, a subscriber's own data, letters and imports.
 type Service struct {
-	Store           Store
+	Store           newsletter.Store
 	Sequences       *sequences.Set
 	DefaultSequence string
 	DefaultTZ       *time.Location
-	Clock           Clock
-	Links           *Links
+	Clock           newsletter.Clock
 	Log             *slog.Logger
 	// Wake, when set, tells an in-process worker that work is due now.
 	Wake func()
@@ -31,7 +32,7 @@ type SignupRequest struct {
 	Source                    string // "form" or "api"
 	// Limit, when set, counts this signup against the client's limit in
 	// the same write; past it Signup stores nothing and returns ErrLimited.
-	Limit Limit
+	Limit newsletter.Limit
 }
 
 // SignupResult says what a signup did; the web side answers the same way
@@ -54,13 +55,13 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 		r.Sequence = s.DefaultSequence
 	}
 	if _, ok := s.Sequences.Get(r.Sequence); !ok {
-		return "", FieldErrors{"sequence": fmt.Sprintf("There is no sequence called %q.", r.Sequence)}
+		return "", newsletter.FieldErrors{"sequence": fmt.Sprintf("There is no sequence called %q.", r.Sequence)}
 	}
 	now := s.Clock.Now()
-	n := NewSubscriber{
-		Email: NormalizeEmail(r.Email), Name: r.Name, Sequence: r.Sequence, TZ: ValidTZ(r.TZ),
-		Status: StatusPending, At: now,
-		Consent: Consent{Text: ConsentText, Version: ConsentVersion, Source: r.Source, IP: r.IP, GivenAt: now},
+	n := newsletter.NewSubscriber{
+		Email: newsletter.NormalizeEmail(r.Email), Name: r.Name, Sequence: r.Sequence, TZ: newsletter.ValidTZ(r.TZ),
+		Status: newsletter.StatusPending, At: now,
+		Consent: newsletter.Consent{Text: newsletter.ConsentText, Version: newsletter.ConsentVersion, Source: r.Source, IP: r.IP, GivenAt: now},
 		Limit:   r.Limit,
 	}
 	id, created, err := s.Store.CreateSubscriber(ctx, n, time.Time{})
@@ -76,9 +77,9 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 		return "", err
 	}
 	switch sub.Status {
-	case StatusConfirmed:
+	case newsletter.StatusConfirmed:
 		return SignupAlreadyThere, nil
-	case StatusPending:
+	case newsletter.StatusPending:
 		queued, err := s.Store.RequestConfirmMail(ctx, id, now)
 		if err != nil || !queued {
 			return SignupThrottled, err
@@ -86,7 +87,7 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 		s.wake()
 		return SignupResent, nil
 	default:
-		if now.Sub(sub.ConfirmMailAt) < ConfirmResendInterval {
+		if now.Sub(sub.ConfirmMailAt) < newsletter.ConfirmResendInterval {
 			return SignupThrottled, nil
 		}
 		if err := s.Store.Resignup(ctx, id, n); err != nil {
@@ -101,19 +102,19 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 // first step is then due at once (or at its window's next opening). It is
 // idempotent: confirming twice changes nothing the second time, and
 // changed reports whether this call confirmed.
-func (s *Service) Confirm(ctx context.Context, id string) (sub *Subscriber, changed bool, err error) {
+func (s *Service) Confirm(ctx context.Context, id string) (sub *newsletter.Subscriber, changed bool, err error) {
 	sub, err = s.Store.Subscriber(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}
-	if sub.Status != StatusPending {
+	if sub.Status != newsletter.StatusPending {
 		return sub, false, nil
 	}
 	now := s.Clock.Now()
 	probe := *sub
 	probe.LastStep, probe.LastSentAt, probe.Consent.ConfirmedAt = "", now, now
 	var due time.Time
-	if _, d, ok := NextStep(s.Sequences, &probe, s.DefaultTZ); ok {
+	if _, d, ok := drip.Next(s.Sequences, &probe, s.DefaultTZ); ok {
 		due = d
 	}
 	changed, err = s.Store.Confirm(ctx, id, now, due)
@@ -121,7 +122,7 @@ func (s *Service) Confirm(ctx context.Context, id string) (sub *Subscriber, chan
 		return nil, false, err
 	}
 	if changed {
-		sub.Status, sub.Consent.ConfirmedAt = StatusConfirmed, now
+		sub.Status, sub.Consent.ConfirmedAt = newsletter.StatusConfirmed, now
 		s.log().Info("subscriber confirmed", "subscriber", id, "sequence", sub.Sequence)
 		s.wake()
 	}
@@ -132,22 +133,22 @@ func (s *Service) Confirm(ctx context.Context, id string) (sub *Subscriber, chan
 // erased or already unsubscribed subscriber is not an error.
 func (s *Service) Unsubscribe(ctx context.Context, id string) error {
 	sub, err := s.Store.Subscriber(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, newsletter.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if sub.Status == StatusUnsubscribed {
+	if sub.Status == newsletter.StatusUnsubscribed {
 		return nil
 	}
-	return s.Store.SetStatus(ctx, id, StatusUnsubscribed, s.Clock.Now())
+	return s.Store.SetStatus(ctx, id, newsletter.StatusUnsubscribed, s.Clock.Now())
 }
 
 // Erase deletes everything kept about the subscriber.
 func (s *Service) Erase(ctx context.Context, id string) error {
 	err := s.Store.Erase(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, newsletter.ErrNotFound) {
 		return nil
 	}
 	return err
@@ -155,15 +156,15 @@ func (s *Service) Erase(ctx context.Context, id string) error {
 
 // Export is everything stored about one subscriber, as they download it.
 type Export struct {
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Status    Status    `json:"status"`
-	Sequence  string    `json:"sequence"`
-	Step      int       `json:"step"`
-	TZ        string    `json:"tz"`
-	CreatedAt time.Time `json:"created_at"`
-	Consent   Consent   `json:"consent"`
-	Sends     []Send    `json:"sends"`
+	Email     string             `json:"email"`
+	Name      string             `json:"name"`
+	Status    newsletter.Status  `json:"status"`
+	Sequence  string             `json:"sequence"`
+	Step      int                `json:"step"`
+	TZ        string             `json:"tz"`
+	CreatedAt time.Time          `json:"created_at"`
+	Consent   newsletter.Consent `json:"consent"`
+	Sends     []newsletter.Send  `json:"sends"`
 }
 
 // Export gathers the subscriber's data.
@@ -193,15 +194,4 @@ func (s *Service) wake() {
 	if s.Wake != nil {
 		s.Wake()
 	}
-}
-
-// ValidTZ returns tz when it names a known IANA zone, and "" otherwise.
-func ValidTZ(tz string) string {
-	if tz == "" || tz == "Local" || len(tz) > 64 {
-		return ""
-	}
-	if _, err := loadLocation(tz); err != nil {
-		return ""
-	}
-	return tz
 }

@@ -1,10 +1,11 @@
-package newsletter
+package service
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 
+	"github.com/satina/newsletter/newsletter"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,12 +33,12 @@ func (e *FileError) Error() string {
 //
 // The draft's SendAt is left zero. Problems are *FileError with the line.
 // The draft is not validated; LetterDraft.Validate does that.
-func ParseLetterFile(data []byte) (LetterDraft, error) {
+func ParseLetterFile(data []byte) (newsletter.LetterDraft, error) {
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	lines := strings.SplitAfter(string(data), "\n")
 	divider := func(l string) bool { return strings.TrimRight(l, " \t\r\n") == "---" }
 	if !divider(lines[0]) {
-		return LetterDraft{}, &FileError{Line: 1, Msg: `missing front matter: start the file with a "---" line, then "subject: ...", then another "---" line`}
+		return newsletter.LetterDraft{}, &FileError{Line: 1, Msg: `missing front matter: start the file with a "---" line, then "subject: ...", then another "---" line`}
 	}
 	end := 0
 	for i := 1; i < len(lines); i++ {
@@ -47,9 +48,9 @@ func ParseLetterFile(data []byte) (LetterDraft, error) {
 		}
 	}
 	if end == 0 {
-		return LetterDraft{}, &FileError{Line: 1, Msg: `unterminated front matter: no closing "---" line`}
+		return newsletter.LetterDraft{}, &FileError{Line: 1, Msg: `unterminated front matter: no closing "---" line`}
 	}
-	d := LetterDraft{Markdown: strings.Join(lines[end+1:], "")}
+	d := newsletter.LetterDraft{Markdown: strings.Join(lines[end+1:], "")}
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(strings.Join(lines[1:end], "")), &root); err != nil {
 		return d, &FileError{Line: 2, Msg: "front matter: " + strings.TrimPrefix(err.Error(), "yaml: ")}

@@ -1,18 +1,19 @@
-package newsletter
+package drip
 
 import (
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/sequences"
 )
 
-// NextStep says which step of its sequence a confirmed subscriber gets
+// Next says which step of its sequence a confirmed subscriber gets
 // next and when: the step's `after` counted from the last step sent (or
 // from confirmation), moved to the next opening of its send window in the
 // subscriber's time zone. An `after` of whole days is counted on the
 // subscriber's calendar (see afterFrom). ok is false when the sequence is
 // unknown or finished.
-func NextStep(set *sequences.Set, sub *Subscriber, fallback *time.Location) (step *sequences.Step, due time.Time, ok bool) {
+func Next(set *sequences.Set, sub *newsletter.Subscriber, fallback *time.Location) (step *sequences.Step, due time.Time, ok bool) {
 	if sub.Sequence == "" {
 		return nil, time.Time{}, false
 	}

@@ -1,4 +1,4 @@
-package newsletter
+package compose
 
 // A plan (plan.go) must give byte for byte the mail the full rendering
 // gives. These tests compose every mail both ways, for templates and
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -27,7 +28,7 @@ func planComposer(base string) *Composer {
 }
 
 // fullLetter is Composer.Letter without the plan.
-func fullLetter(c *Composer, sub *Subscriber, l *Letter) (*Message, error) {
+func fullLetter(c *Composer, sub *newsletter.Subscriber, l *newsletter.Letter) (*newsletter.Message, error) {
 	md, err := execute("letter "+l.ID, l.Markdown, c.Data(sub))
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func fullLetter(c *Composer, sub *Subscriber, l *Letter) (*Message, error) {
 	return c.message(sub, l.Subject, md, templates.Mail{WebURL: c.Links.Letter(l.ID)}, true)
 }
 
-func fullStep(c *Composer, sub *Subscriber, st *sequences.Step) (*Message, error) {
+func fullStep(c *Composer, sub *newsletter.Subscriber, st *sequences.Step) (*newsletter.Message, error) {
 	data := c.Data(sub)
 	md, err := st.Render(data)
 	if err != nil {
@@ -48,7 +49,7 @@ func fullStep(c *Composer, sub *Subscriber, st *sequences.Step) (*Message, error
 	return c.message(sub, subject, md, templates.Mail{}, true)
 }
 
-func fullConfirm(c *Composer, sub *Subscriber) (*Message, error) {
+func fullConfirm(c *Composer, sub *newsletter.Subscriber) (*newsletter.Message, error) {
 	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
 	md, err := execute("confirm", templates.ConfirmMarkdown, data)
 	if err != nil {
@@ -89,7 +90,7 @@ var planLetters = []string{
 	"&{{ .FirstName }}; \\{{ .FirstName }} {{ .FirstName }}\\",
 }
 
-func samePlanned(t *testing.T, what string, planned, full *Message) {
+func samePlanned(t *testing.T, what string, planned, full *newsletter.Message) {
 	t.Helper()
 	if planned.HTML != full.HTML {
 		t.Errorf("%s: HTML differs\nplanned: %q\nfull:    %q", what, planned.HTML, full.HTML)
@@ -108,13 +109,13 @@ func TestPlanMatchesFullRendering(t *testing.T) {
 	for _, base := range []string{"https://letters.example.org", "http://127.0.0.1:8080", "https://example.org/news"} {
 		c := planComposer(base)
 		for li, md := range planLetters {
-			l := &Letter{ID: fmt.Sprintf("l%d", li), Subject: "On rest & \"quiet\" <3 + more", Markdown: md}
+			l := &newsletter.Letter{ID: fmt.Sprintf("l%d", li), Subject: "On rest & \"quiet\" <3 + more", Markdown: md}
 			for ni, name := range planNames {
 				for ei, email := range planEmails {
 					if ei > 2 && ni%3 != 0 {
 						continue // every address with a third of the names
 					}
-					sub := &Subscriber{ID: fmt.Sprintf("%016x", ni*100+ei), Email: email, Name: name, Status: StatusConfirmed}
+					sub := &newsletter.Subscriber{ID: fmt.Sprintf("%016x", ni*100+ei), Email: email, Name: name, Status: newsletter.StatusConfirmed}
 					full, ferr := fullLetter(c, sub, l)
 					got, err := c.Letter(sub, l)
 					if (err == nil) != (ferr == nil) {
@@ -149,7 +150,7 @@ func TestPlanMatchesFullRenderingOfStepsAndConfirm(t *testing.T) {
 	}
 	c := planComposer("https://letters.example.org")
 	for ni, name := range planNames {
-		sub := &Subscriber{ID: fmt.Sprintf("%016x", ni), Email: planEmails[ni%len(planEmails)], Name: name, Status: StatusPending}
+		sub := &newsletter.Subscriber{ID: fmt.Sprintf("%016x", ni), Email: planEmails[ni%len(planEmails)], Name: name, Status: newsletter.StatusPending}
 		full, err := fullConfirm(c, sub)
 		if err != nil {
 			t.Fatal(err)
@@ -180,7 +181,7 @@ func TestPlanMatchesFullRenderingOfStepsAndConfirm(t *testing.T) {
 // the full rendering with itself.
 func TestPlanIsUsed(t *testing.T) {
 	c := planComposer("https://letters.example.org")
-	l := &Letter{ID: "l", Subject: "On rest", Markdown: testkit.SampleLetter}
+	l := &newsletter.Letter{ID: "l", Subject: "On rest", Markdown: testkit.SampleLetter}
 	for _, tc := range []struct {
 		name, email string
 		md          string
@@ -195,7 +196,7 @@ func TestPlanIsUsed(t *testing.T) {
 		{"Anna", "anna@example.org", "[x](http://example.org/{{ .Name }})", false}, // a space would end the link
 	} {
 		l.Markdown = tc.md
-		sub := &Subscriber{ID: "0123456789abcdef", Email: tc.email, Name: tc.name, Status: StatusConfirmed}
+		sub := &newsletter.Subscriber{ID: "0123456789abcdef", Email: tc.email, Name: tc.name, Status: newsletter.StatusConfirmed}
 		data := c.Data(sub)
 		_, ok := c.planned(plannedMail{key: "t\x00" + tc.md, name: "t", src: tc.md, data: data, sub: sub,
 			subject: l.Subject, frame: templates.Mail{WebURL: c.Links.Letter(l.ID)}, confirmed: true,
@@ -204,7 +205,7 @@ func TestPlanIsUsed(t *testing.T) {
 			t.Errorf("%q %q with %q: planned %v, want %v", tc.name, tc.email, tc.md, ok, tc.want)
 		}
 	}
-	sub := &Subscriber{ID: "0123456789abcdef", Email: "anna@example.org", Name: "Anna", Status: StatusPending}
+	sub := &newsletter.Subscriber{ID: "0123456789abcdef", Email: "anna@example.org", Name: "Anna", Status: newsletter.StatusPending}
 	if _, ok := c.planned(plannedMail{key: "confirm", name: "confirm", src: templates.ConfirmMarkdown,
 		data: struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}, sub: sub, subject: templates.ConfirmSubject}); !ok {
 		t.Error("the confirmation mail is not planned")

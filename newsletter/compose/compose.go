@@ -1,10 +1,11 @@
-package newsletter
+package compose
 
 import (
 	"fmt"
 	"strings"
 	"text/template"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -33,7 +34,7 @@ const preheaderRunes = 90
 
 // Confirm is the double opt-in mail. It goes to an unconfirmed address, so
 // it carries no subscriber footer and no list headers.
-func (c *Composer) Confirm(sub *Subscriber) (*Message, error) {
+func (c *Composer) Confirm(sub *newsletter.Subscriber) (*newsletter.Message, error) {
 	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
 	key, src, subject := "confirm", templates.ConfirmMarkdown, templates.ConfirmSubject
 	if !c.promisesGuide(sub) {
@@ -51,7 +52,7 @@ func (c *Composer) Confirm(sub *Subscriber) (*Message, error) {
 
 // promisesGuide reports whether sub's confirmation mail should speak of a
 // guide: its sequence has one (or the sequences are not known).
-func (c *Composer) promisesGuide(sub *Subscriber) bool {
+func (c *Composer) promisesGuide(sub *newsletter.Subscriber) bool {
 	if c.Sequences == nil {
 		return true
 	}
@@ -60,7 +61,7 @@ func (c *Composer) promisesGuide(sub *Subscriber) bool {
 }
 
 // Data is what a step or letter template can use for sub.
-func (c *Composer) Data(sub *Subscriber) sequences.Data {
+func (c *Composer) Data(sub *newsletter.Subscriber) sequences.Data {
 	return sequences.Data{
 		FirstName:      sub.FirstName(),
 		Name:           sub.Name,
@@ -72,7 +73,7 @@ func (c *Composer) Data(sub *Subscriber) sequences.Data {
 }
 
 // Step is one drip step for sub.
-func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error) {
+func (c *Composer) Step(sub *newsletter.Subscriber, step *sequences.Step) (*newsletter.Message, error) {
 	data := c.Data(sub)
 	if subject, err := step.RenderSubject(data); err == nil {
 		if m, ok := c.planned(plannedMail{key: "step\x00" + step.Path + "\x00" + step.Body, name: step.Name, src: step.Body,
@@ -92,7 +93,7 @@ func (c *Composer) Step(sub *Subscriber, step *sequences.Step) (*Message, error)
 }
 
 // Letter is a letter for sub.
-func (c *Composer) Letter(sub *Subscriber, l *Letter) (*Message, error) {
+func (c *Composer) Letter(sub *newsletter.Subscriber, l *newsletter.Letter) (*newsletter.Message, error) {
 	data, frame := c.Data(sub), templates.Mail{WebURL: c.Links.Letter(l.ID)}
 	if m, ok := c.planned(plannedMail{key: "letter\x00" + l.ID + "\x00" + l.Subject + "\x00" + l.Markdown, name: "letter " + l.ID,
 		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, confirmed: true,
@@ -106,14 +107,7 @@ func (c *Composer) Letter(sub *Subscriber, l *Letter) (*Message, error) {
 	return c.message(sub, l.Subject, md, frame, true)
 }
 
-// CheckLetter reports whether a letter's Markdown is a template that
-// renders with sample data: unknown variables are caught before sending.
-func CheckLetter(markdown string) error {
-	_, err := execute("letter", markdown, sequences.SampleData())
-	return err
-}
-
-func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*Message, error) {
+func (c *Composer) message(sub *newsletter.Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*newsletter.Message, error) {
 	frame.Subject = c.SubjectPrefix + subject
 	frame.Preheader = markdown.Preheader(md, preheaderRunes)
 	headers := map[string]string{}
@@ -129,7 +123,7 @@ func (c *Composer) message(sub *Subscriber, subject, md string, frame templates.
 	if err != nil {
 		return nil, fmt.Errorf("render %q: %w", subject, err)
 	}
-	return &Message{
+	return &newsletter.Message{
 		To: sub.Email, ToName: sub.Name, Subject: frame.Subject,
 		Text: parts.Text, HTML: parts.HTML, Headers: headers,
 	}, nil

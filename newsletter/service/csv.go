@@ -1,4 +1,4 @@
-package newsletter
+package service
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/satina/newsletter/newsletter"
 )
 
 // ImportCSVHeader is the header row an import names its columns with.
@@ -82,7 +84,7 @@ const ExportPageSize = 500
 // sign up while it runs are included; one erased meanwhile may be left out,
 // and one whose status changes meanwhile may have a second, later row. It
 // returns how many rows it wrote.
-func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status Status) (int, error) {
+func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status newsletter.Status) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportCSVHeader); err != nil {
 		return 0, err
@@ -111,7 +113,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, status Status) (in
 }
 
 // ExportRecord is one subscriber as an export row (ExportCSVHeader).
-func ExportRecord(sub *Subscriber) []string {
+func ExportRecord(sub *newsletter.Subscriber) []string {
 	return []string{toCell(sub.Email), toCell(sub.Name), string(sub.Status), sub.Sequence,
 		strconv.Itoa(sub.Step), sub.CreatedAt.UTC().Format(time.RFC3339)}
 }

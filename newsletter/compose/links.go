@@ -1,8 +1,9 @@
-package newsletter
+package compose
 
 import (
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/token"
 )
 
@@ -17,7 +18,7 @@ const (
 type Links struct {
 	BaseURL string // BASE_URL without a trailing slash
 	Signer  *token.Signer
-	Clock   Clock
+	Clock   newsletter.Clock
 }
 
 // Confirm is the double opt-in link.

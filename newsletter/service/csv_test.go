@@ -1,4 +1,4 @@
-package newsletter_test
+package service_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 func TestParseImportCSV(t *testing.T) {
@@ -16,11 +16,11 @@ func TestParseImportCSV(t *testing.T) {
 		"bad \"quote,b@example.org,,confirmed\n" +
 		"\n" + // blank lines are skipped
 		"\"multi\nline\",m@example.org,guide,confirmed\n"
-	rows, err := newsletter.ParseImportCSV(strings.NewReader(in))
+	rows, err := service.ParseImportCSV(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []newsletter.ImportRow{
+	want := []service.ImportRow{
 		{Email: "ada@example.org", Name: "Ada Lovelace", Status: "confirmed", Sequence: "guide"},
 		{Email: "grace@example.org", Name: "Hopper, Grace", Status: "pending"},
 		{Problem: `CSV: bare " in non-quoted-field`},
@@ -31,11 +31,11 @@ func TestParseImportCSV(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "name,status\nAda,confirmed\n"} {
-		if _, err := newsletter.ParseImportCSV(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "email") {
+		if _, err := service.ParseImportCSV(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "email") {
 			t.Errorf("ParseImportCSV(%q) = %v, want an error naming the email column", bad, err)
 		}
 	}
-	if _, err := newsletter.ParseImportCSV(failingReader{}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	if _, err := service.ParseImportCSV(failingReader{}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("a failing reader: %v", err)
 	}
 }
@@ -45,7 +45,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
 func TestParseLetterFile(t *testing.T) {
-	d, err := newsletter.ParseLetterFile([]byte("\ufeff---\r\nsubject:  On rest \r\nskip_in_sequence: true\r\n---\r\nDear {{ .FirstName }},\r\n"))
+	d, err := service.ParseLetterFile([]byte("\ufeff---\r\nsubject:  On rest \r\nskip_in_sequence: true\r\n---\r\nDear {{ .FirstName }},\r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,8 @@ func TestParseLetterFile(t *testing.T) {
 		{"---\nsubject: [a, b]\n---\nbody", 2, "one line"},
 		{"---\nsubject: x\n  - : :\n---\nbody", 2, "front matter"},
 	} {
-		_, err := newsletter.ParseLetterFile([]byte(c.src))
-		var fe *newsletter.FileError
+		_, err := service.ParseLetterFile([]byte(c.src))
+		var fe *service.FileError
 		if !errors.As(err, &fe) || fe.Line != c.line || !strings.Contains(fe.Msg, c.msg) {
 			t.Errorf("ParseLetterFile(%q) = %v, want line %d: ...%s...", c.src, err, c.line, c.msg)
 		}

@@ -1,4 +1,4 @@
-package newsletter
+package compose
 
 // One letter composed for one recipient, through a plan (plan.go) and
 // through the full rendering it stands in for:
@@ -10,16 +10,17 @@ import (
 	"testing"
 
 	"github.com/satina/newsletter/internal/testkit"
+	"github.com/satina/newsletter/newsletter"
 )
 
 func BenchmarkComposeLetter(b *testing.B) {
 	c := planComposer("https://letters.example.org")
-	l := &Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
+	l := &newsletter.Letter{ID: "0123456789abcdef", Subject: "On rest", Markdown: testkit.SampleLetter}
 	for _, way := range []string{"planned", "full"} {
 		b.Run(way, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				sub := &Subscriber{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: StatusConfirmed}
+				sub := &newsletter.Subscriber{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("reader%d@example.org", i), Name: "Anna", Status: newsletter.StatusConfirmed}
 				var err error
 				if way == "planned" {
 					_, err = c.Letter(sub, l)

@@ -1,10 +1,11 @@
-package newsletter
+package drip
 
 import (
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/sequences"
 )
 
@@ -45,10 +46,10 @@ func dstSteps(t *testing.T) *sequences.Set {
 	return set
 }
 
-// TestNextStepAcrossDST: a whole-day `after` keeps the local time of day
+// TestNextAcrossDST: a whole-day `after` keeps the local time of day
 // across a daylight-saving change; an `after` in hours stays that many
 // hours; a window still applies to the calendar-counted time.
-func TestNextStepAcrossDST(t *testing.T) {
+func TestNextAcrossDST(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")    // CET→CEST 2026-03-29, CEST→CET 2026-10-25
 	ny := mustZone(t, "America/New_York")     // EST→EDT 2026-03-08, EDT→EST 2026-11-01
 	sydney := mustZone(t, "Australia/Sydney") // AEDT→AEST 2026-04-05, AEST→AEDT 2026-10-04
@@ -119,9 +120,9 @@ func TestNextStepAcrossDST(t *testing.T) {
 			time.Date(2026, 10, 25, 1, 30, 0, 0, ny), utc(11, 1, 5, 30)},
 	}
 	for _, tc := range cases {
-		sub := &Subscriber{Sequence: tc.sequence, TZ: tc.tz, Status: StatusConfirmed,
+		sub := &newsletter.Subscriber{Sequence: tc.sequence, TZ: tc.tz, Status: newsletter.StatusConfirmed,
 			LastStep: "01-first.md", LastSentAt: tc.sent}
-		step, due, ok := NextStep(set, sub, berlin)
+		step, due, ok := Next(set, sub, berlin)
 		if !ok || step.Name != "02-next.md" {
 			t.Fatalf("%s: NextStep = %v, %v; want 02-next.md", tc.name, step, ok)
 		}
@@ -132,14 +133,14 @@ func TestNextStepAcrossDST(t *testing.T) {
 	}
 }
 
-// TestNextStepFirstStepFromConfirmation: the first step's whole days count
+// TestNextFirstStepFromConfirmation: the first step's whole days count
 // from confirmation on the calendar too.
-func TestNextStepFirstStepFromConfirmation(t *testing.T) {
+func TestNextFirstStepFromConfirmation(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	set := dstSteps(t)
-	sub := &Subscriber{Sequence: "first7d", TZ: "Europe/Berlin", Status: StatusConfirmed,
-		Consent: Consent{ConfirmedAt: time.Date(2026, 3, 26, 21, 15, 0, 0, berlin)}}
-	_, due, ok := NextStep(set, sub, time.UTC)
+	sub := &newsletter.Subscriber{Sequence: "first7d", TZ: "Europe/Berlin", Status: newsletter.StatusConfirmed,
+		Consent: newsletter.Consent{ConfirmedAt: time.Date(2026, 3, 26, 21, 15, 0, 0, berlin)}}
+	_, due, ok := Next(set, sub, time.UTC)
 	if want := time.Date(2026, 4, 2, 21, 15, 0, 0, berlin); !ok || !due.Equal(want) {
 		t.Errorf("NextStep = %v, %v; want %v", due.In(berlin), ok, want)
 	}
@@ -183,12 +184,12 @@ func TestWallClockIsDefinite(t *testing.T) {
 
 // Without a zone of its own and without a fallback, a whole-day `after`
 // counts days in the location of the time it starts from (no panic).
-func TestNextStepWithoutAnyZone(t *testing.T) {
+func TestNextWithoutAnyZone(t *testing.T) {
 	set := dstSteps(t)
 	from := time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)
-	sub := &Subscriber{Sequence: "d7", Status: StatusConfirmed, LastStep: "01-first.md", LastSentAt: from,
-		Consent: Consent{ConfirmedAt: from}}
-	_, due, ok := NextStep(set, sub, nil)
+	sub := &newsletter.Subscriber{Sequence: "d7", Status: newsletter.StatusConfirmed, LastStep: "01-first.md", LastSentAt: from,
+		Consent: newsletter.Consent{ConfirmedAt: from}}
+	_, due, ok := Next(set, sub, nil)
 	if want := from.AddDate(0, 0, 7); !ok || !due.Equal(want) {
 		t.Errorf("NextStep = %v, %v; want %v", due, ok, want)
 	}

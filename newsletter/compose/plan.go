@@ -1,4 +1,4 @@
-package newsletter
+package compose
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/markdown"
 	"github.com/satina/newsletter/templates"
 )
@@ -103,7 +104,7 @@ type plannedMail struct {
 	key       string // the template and everything constant around it
 	name, src string // the body template
 	data      any    // a struct of string fields
-	sub       *Subscriber
+	sub       *newsletter.Subscriber
 	subject   string // without SubjectPrefix
 	frame     templates.Mail
 	confirmed bool
@@ -113,7 +114,7 @@ type plannedMail struct {
 }
 
 // planned composes pm from a plan, or reports false when it cannot.
-func (c *Composer) planned(pm plannedMail) (*Message, bool) {
+func (c *Composer) planned(pm plannedMail) (*newsletter.Message, bool) {
 	p := c.plans.get(pm.key, pm.name, pm.src, pm.data)
 	if p == nil || p.tmpl == nil {
 		return nil, false
@@ -149,7 +150,7 @@ func (c *Composer) planned(pm plannedMail) (*Message, bool) {
 	}
 	subject := c.SubjectPrefix + pm.subject
 	vals[n+slotSubject], vals[n+slotPreheader] = escapeTitle(subject), escapeText(preheader)
-	m := &Message{To: pm.sub.Email, ToName: pm.sub.Name, Subject: subject,
+	m := &newsletter.Message{To: pm.sub.Email, ToName: pm.sub.Name, Subject: subject,
 		HTML: join(sh.html, vals), Text: join(sh.text, vals), Headers: map[string]string{}}
 	if pm.confirmed {
 		m.Headers["List-Unsubscribe"] = "<" + vals[n+slotUnsub] + ">"
