@@ -1,11 +1,3 @@
-// Package web is the HTTP side of the service, on Fiber: the landing page
-// and signup (validated with go-playground/validator), the links that go
-// out in mail (confirm, unsubscribe, the subscriber's own data, the guide),
-// the public archive, the admin API and desk, health and metrics.
-//
-// Handlers are thin: they decode, call service.Service or the store, and
-// choose a status code. Bad input gets a 4xx with a message; a store that
-// cannot be reached gets a 503; nothing a client sends can cause a 500.
 package web
 
 import (
@@ -17,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/compose"
@@ -261,4 +255,11 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "redis": "not answering"})
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	if s.cfg.Metrics == nil {
+		return func(c *fiber.Ctx) error { return fiber.ErrNotFound }
+	}
+	return adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
 }

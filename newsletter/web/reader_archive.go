@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/compose"
@@ -83,11 +81,4 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/rss+xml; charset=utf-8")
 	return c.Send(append([]byte(xml.Header), out...))
-}
-
-func (s *Server) metricsHandler() fiber.Handler {
-	if s.cfg.Metrics == nil {
-		return func(c *fiber.Ctx) error { return fiber.ErrNotFound }
-	}
-	return adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
 }
