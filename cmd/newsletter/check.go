@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/satina/newsletter/internal/app"
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
 )
@@ -12,7 +14,7 @@ import (
 // check validates the sequences (SEQUENCES_DIR or the built-in ones) and
 // the templates (parsed when the program starts), printing file:line: message for each problem.
 func check(stdout, stderr io.Writer) int {
-	set, err := loadSequences(env("SEQUENCES_DIR"))
+	set, err := app.LoadSequences(config.Env("SEQUENCES_DIR"))
 	bad := 0
 	var ps sequences.Problems
 	switch {
@@ -26,8 +28,8 @@ func check(stdout, stderr io.Writer) int {
 		bad++
 	}
 	if set != nil {
-		if _, ok := set.Get(env("DEFAULT_SEQUENCE")); !ok {
-			fmt.Fprintf(stderr, "DEFAULT_SEQUENCE: no sequence called %q\n", env("DEFAULT_SEQUENCE"))
+		if _, ok := set.Get(config.Env("DEFAULT_SEQUENCE")); !ok {
+			fmt.Fprintf(stderr, "DEFAULT_SEQUENCE: no sequence called %q\n", config.Env("DEFAULT_SEQUENCE"))
 			bad++
 		}
 	}
@@ -41,12 +43,4 @@ func check(stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "ok: %d sequence(s) %v, %d page template(s)\n", len(ids), ids, len(templates.PageNames()))
 	return 0
-}
-
-// loadSequences loads dir, or the built-in sequences when dir is empty.
-func loadSequences(dir string) (*sequences.Set, error) {
-	if dir == "" {
-		return sequences.Load(sequences.Builtin)
-	}
-	return sequences.LoadDir(dir)
 }

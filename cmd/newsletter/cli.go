@@ -15,6 +15,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/satina/newsletter/internal/app"
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/redisstore"
 	"github.com/satina/newsletter/newsletter/service"
@@ -63,7 +65,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // desk is the service as the author's commands use it.
 type desk struct {
-	cfg   *config
+	cfg   *config.Config
 	store *redisstore.Store
 	svc   *service.Service
 	close func()
@@ -73,7 +75,7 @@ type desk struct {
 // run on the embedded in-memory Redis, where the command's work would be
 // lost when it ends, and fails at once when Redis does not answer.
 func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, error) {
-	cfg, err := loadConfig()
+	cfg, err := config.Load()
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +84,7 @@ func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, err
 			"in-memory one would lose the work when the command ends. Set REDIS_URL (and REDIS_PREFIX, if the service "+
 			"sets one) as the running service has them", command)
 	}
-	set, err := loadSequences(cfg.SequencesDir)
+	set, err := app.LoadSequences(cfg.SequencesDir)
 	if err != nil {
 		return nil, fmt.Errorf("sequences are not valid (run `newsletter check`):\n%w", err)
 	}
@@ -95,7 +97,7 @@ func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, err
 		return nil, fmt.Errorf("REDIS_URL: Redis at %s does not answer: %w", cfg.Redis.Addr, err)
 	}
 	log := newLogger(cfg.LogFormat, stderr)
-	if err := upgrade(ctx, store, log); err != nil {
+	if err := app.Upgrade(ctx, store, log); err != nil {
 		rdb.Close()
 		return nil, err
 	}

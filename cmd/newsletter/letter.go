@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/compose"
 	"github.com/satina/newsletter/newsletter/service"
@@ -69,7 +70,7 @@ func scheduleLetter(ctx context.Context, args []string, stdout, stderr io.Writer
 		return errUsage
 	}
 	// Read everything that can be wrong before connecting.
-	cfg, err := loadConfig()
+	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func previewLetter(args []string, stdout, stderr io.Writer) error {
 	if err != nil || len(files) != 1 {
 		return errUsage
 	}
-	cfg, err := loadConfig()
+	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
@@ -184,13 +185,13 @@ func previewLetter(args []string, stdout, stderr io.Writer) error {
 // composePreview renders d for a sample subscriber with the service's
 // footer settings. Its links are signed with SECRET_KEY when set and with
 // a throwaway key otherwise: they show the shape, and lead nowhere.
-func composePreview(cfg *config, d newsletter.LetterDraft) (*newsletter.Message, error) {
+func composePreview(cfg *config.Config, d newsletter.LetterDraft) (*newsletter.Message, error) {
 	secret := make([]byte, 32)
 	if cfg.SecretKey == "" {
 		rand.Read(secret)
 	} else {
 		var err error
-		if secret, err = parseSecretKey(cfg.SecretKey); err != nil {
+		if secret, err = config.ParseSecretKey(cfg.SecretKey); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,8 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // time zones even on machines without a zoneinfo database
+
+	"github.com/satina/newsletter/internal/config"
 )
 
 const usage = `newsletter: a self-hosted newsletter and lead-magnet service.
@@ -93,11 +95,11 @@ func isHelp(arg string) bool {
 
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, usage)
-	for _, v := range variables {
-		def := v.def
+	for _, v := range config.Variables {
+		def := v.Default
 		if def == "" {
 			def = "(empty)"
 		}
-		fmt.Fprintf(w, "  %-17s %s\n  %-17s default: %s\n", v.name, v.help, "", def)
+		fmt.Fprintf(w, "  %-17s %s\n  %-17s default: %s\n", v.Name, v.Help, "", def)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/satina/newsletter/internal/config"
 )
 
 func TestPprofAddrIsLoopbackOnly(t *testing.T) {
@@ -16,8 +18,8 @@ func TestPprofAddrIsLoopbackOnly(t *testing.T) {
 		"": true, "127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true,
 		":6060": false, "0.0.0.0:6060": false, "192.0.2.1:6060": false, "example.org:6060": false, "127.0.0.1": false,
 	} {
-		if err := checkPprofAddr(addr); (err == nil) != ok {
-			t.Errorf("checkPprofAddr(%q) = %v, want ok=%v", addr, err, ok)
+		if err := config.CheckPprofAddr(addr); (err == nil) != ok {
+			t.Errorf("config.CheckPprofAddr(%q) = %v, want ok=%v", addr, err, ok)
 		}
 	}
 }

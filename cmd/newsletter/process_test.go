@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 )
@@ -170,24 +171,40 @@ func TestCheckPassesTheBuiltInSet(t *testing.T) {
 	}
 }
 
-// contractVariables are the variables of the outside contract (CONTRACT.md).
-var contractVariables = []string{"ADDR", "BASE_URL", "REDIS_URL", "SMTP_URL", "OUTBOX_DIR", "MAIL_FROM",
-	"POSTAL_ADDRESS", "ADMIN_TOKEN", "SECRET_KEY", "SEQUENCES_DIR", "DEFAULT_SEQUENCE", "TRUSTED_PROXIES",
-	"SIGNUP_LIMIT", "DKIM_SELECTOR", "DKIM_KEY_FILE"}
-
-func TestHelpListsEveryVariable(t *testing.T) {
-	want := append([]string(nil), contractVariables...)
-	// When the contract itself is at hand (the project's shared folder),
-	// every variable in its table is checked too.
-	if b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "CONTRACT.md")); err == nil {
-		for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \\|").FindAllStringSubmatch(string(b), -1) {
-			want = append(want, m[1])
-			if m[2] != "" {
-				want = append(want, m[2])
-			}
+// readmeVariables are the variables in the README's configuration table,
+// the project's own account of its settings.
+func readmeVariables(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)`((?:, `[A-Z_]+`)*) \\|").FindAllStringSubmatch(string(b), -1) {
+		names = append(names, m[1])
+		for _, more := range regexp.MustCompile("`([A-Z_]+)`").FindAllStringSubmatch(m[2], -1) {
+			names = append(names, more[1])
 		}
 	}
-	want = append(want, "WORKER_LEASE", "SEND_CONCURRENCY")
+	if len(names) < 20 {
+		t.Fatalf("the README's configuration table lists only %d variables", len(names))
+	}
+	return names
+}
+
+// TestHelpListsEveryVariable: --help and the README's table name the same
+// variables, every one the service reads.
+func TestHelpListsEveryVariable(t *testing.T) {
+	want := readmeVariables(t)
+	inReadme := map[string]bool{}
+	for _, v := range want {
+		inReadme[v] = true
+	}
+	for _, v := range config.Variables {
+		if !inReadme[v.Name] {
+			t.Errorf("the README's configuration table does not list %s", v.Name)
+		}
+	}
 	for _, arg := range []string{"--help", "-h", "help"} {
 		code, stdout, _ := runBinary(t, nil, arg)
 		if code != 0 {

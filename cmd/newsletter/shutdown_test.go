@@ -13,13 +13,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/satina/newsletter/internal/app"
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 )
 
 // TestGracefulShutdownHandsBackAndLosesNothing sends SIGTERM to `serve`
 // while a letter to 500 readers is going out. The process exits with code
-// 0 within ShutdownTimeout and a margin; the sends it had claimed but not
+// 0 within app.ShutdownTimeout and a margin; the sends it had claimed but not
 // started are back in the queue at once (WORKER_LEASE is an hour, so one
 // left leased would be missing mail here), and after a restart the rest
 // goes out promptly: nothing lost, nothing twice.
@@ -44,7 +45,7 @@ func TestGracefulShutdownHandsBackAndLosesNothing(t *testing.T) {
 	}
 
 	// SIGTERM mid-letter: the process must exit 0 within the bound.
-	bound := ShutdownTimeout + 10*time.Second
+	bound := app.ShutdownTimeout + 10*time.Second
 	sigterm := time.Now()
 	atSignal := len(smtp.Messages())
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -54,7 +55,7 @@ func TestGracefulShutdownHandsBackAndLosesNothing(t *testing.T) {
 	case <-s.done:
 	case <-time.After(bound):
 		s.kill()
-		t.Fatalf("newsletter serve still running %v after SIGTERM (ShutdownTimeout %v)", bound, ShutdownTimeout)
+		t.Fatalf("newsletter serve still running %v after SIGTERM (app.ShutdownTimeout %v)", bound, app.ShutdownTimeout)
 	}
 	exitAfter := time.Since(sigterm)
 	exitCode := s.cmd.ProcessState.ExitCode()

@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/satina/newsletter/internal/app"
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/internal/smtptest"
 	"github.com/satina/newsletter/internal/testkit"
 	"github.com/satina/newsletter/newsletter"
@@ -22,11 +24,9 @@ import (
 	"github.com/satina/newsletter/newsletter/metrics"
 	"github.com/satina/newsletter/newsletter/redisstore"
 	"github.com/satina/newsletter/newsletter/service"
-	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
 	"github.com/satina/newsletter/newsletter/worker"
 	"github.com/satina/newsletter/sequences"
-	"github.com/satina/newsletter/templates"
 )
 
 // Options change the assembled service.
@@ -43,6 +43,7 @@ type Options struct {
 
 // App is the running service.
 type App struct {
+	App     *app.App // everything as app.New assembled it
 	Redis   *redis.Client
 	Prefix  string
 	Store   *redisstore.Store
@@ -79,50 +80,46 @@ func Start(t testing.TB, o Options) *App {
 	}
 	a := &App{}
 	a.Redis, a.Prefix = testkit.Redis(t)
-	a.Store = redisstore.New(a.Redis, a.Prefix)
 	a.SMTP = smtptest.Start(t)
+	deps := app.Deps{Sequences: o.Sequences, Redis: a.Redis, Poll: 20 * time.Millisecond}
 	if o.RealClock {
 		a.Clock = newsletter.SystemClock{}
 	} else {
 		a.Fake = testkit.NewClock(o.Start)
 		a.Clock = a.Fake
 	}
+	deps.Clock = a.Clock
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	deps.Listener = ln
 	a.URL = "http://" + ln.Addr().String()
-	transport, err := mailer.New(mailer.Config{URL: a.SMTP.URL(), From: "Satina <letters@example.org>"})
+	cfg := &config.Config{
+		BaseURL: a.URL, RedisPrefix: a.Prefix, SecretKey: testkit.RandomHex(32),
+		Mail:          mailer.Config{URL: a.SMTP.URL(), From: "Satina <letters@example.org>"},
+		PostalAddress: o.Postal, CrisisLine: "Crisis? Call 988.", SiteTitle: "Dear Fellow Humans",
+		AdminToken: o.AdminToken, WebhookSecret: "hook-secret", TrustedProxies: o.TrustedProxies,
+		SignupLimit: o.SignupLimit, DefaultSequence: defaultSequence(o.Sequences), DefaultTZ: time.UTC,
+		Concurrency: 2, Lease: 2 * time.Minute, PendingRetention: service.DefaultPendingRetention,
+	}
+	built, err := app.New(context.Background(), cfg, deps)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("assemble the service: %v", err)
 	}
-	a.Links = &compose.Links{BaseURL: a.URL, Signer: token.NewSigner([]byte(testkit.RandomHex(32))), Clock: a.Clock}
-	a.Metrics = metrics.New(a.Store)
-	a.Worker = &worker.Worker{
-		Store: a.Store, Transport: transport, Sequences: o.Sequences, DefaultTZ: time.UTC, Clock: a.Clock, Metrics: a.Metrics,
-		Composer: &compose.Composer{Links: a.Links, PostalAddress: o.Postal, CrisisLine: "Crisis? Call 988."},
-		Poll:     20 * time.Millisecond, Concurrency: 2,
+	a.App = built
+	a.Store, a.Service, a.Worker, a.Server, a.Links, a.Metrics = built.Store, built.Service, built.Worker, built.Web, built.Links, built.Metrics
+	mode := app.Serve
+	if o.NoWorker {
+		mode = app.Web
 	}
-	a.Service = &service.Service{Store: a.Store, Sequences: o.Sequences, DefaultSequence: "guide", DefaultTZ: time.UTC,
-		Clock: a.Clock, Log: a.Worker.Log, Wake: a.Worker.Wake}
-	a.Server = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
-		Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: a.URL}, AdminToken: o.AdminToken, WebhookSecret: "hook-secret",
-		TrustedProxies: o.TrustedProxies, SignupLimit: o.SignupLimit, Clock: a.Clock,
-		Composer: a.Worker.Composer, TestSender: newsletter.SendOne(transport)})
-	go a.Server.App().Listener(ln)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	if !o.NoWorker {
-		go func() { defer close(done); _ = a.Worker.Run(ctx) }()
-	} else {
-		close(done)
-	}
+	go func() { defer close(done); _ = built.Run(ctx, mode) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		_ = a.Server.Shutdown(sctx)
+		built.Close()
 	})
 	jar, _ := cookiejar.New(nil)
 	a.Client = &http.Client{Timeout: 10 * time.Second, Jar: jar,
@@ -148,4 +145,12 @@ func (a *App) Drain(t testing.TB) int {
 		t.Fatalf("drain: %v", err)
 	}
 	return n
+}
+
+// defaultSequence is "guide" when set has it, else set's first sequence.
+func defaultSequence(set *sequences.Set) string {
+	if _, ok := set.Get("guide"); ok || len(set.IDs()) == 0 {
+		return "guide"
+	}
+	return set.IDs()[0]
 }

@@ -1,4 +1,7 @@
-package main
+// Package config reads the service's settings from the environment, the
+// one place that knows every variable: its name, default and meaning (for
+// --help), and how a bad value is reported.
+package config
 
 import (
 	"fmt"
@@ -17,13 +20,13 @@ import (
 	"github.com/satina/newsletter/sequences"
 )
 
-// variable is one environment variable the service reads.
-type variable struct {
-	name, def, help string
+// Variable is one environment variable the service reads.
+type Variable struct {
+	Name, Default, Help string
 }
 
-// variables lists every variable, for --help and for the README.
-var variables = []variable{
+// Variables lists every variable, for --help and for the README.
+var Variables = []Variable{
 	{"ADDR", ":8080", "listen address"},
 	{"BASE_URL", "http://localhost:8080", "public origin used in every link that goes out"},
 	{"REDIS_URL", "", "redis://[user:pass@]host:port/db or rediss://; empty: embedded in-memory Redis (dev mode, nothing persists)"},
@@ -53,8 +56,8 @@ var variables = []variable{
 	{"PPROF_ADDR", "", "loopback address for Go's profiler at /debug/pprof/ (e.g. 127.0.0.1:6060); empty: off"},
 }
 
-// config is every setting, read once at start.
-type config struct {
+// Config is every setting, read once at start.
+type Config struct {
 	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey, WebhookSecret string
 	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle                     string
 	LogFormat, RedisPrefix, PprofAddr                                                       string
@@ -68,33 +71,33 @@ type config struct {
 	Lease                                                                                   time.Duration
 }
 
-// env is the trimmed value of a listed variable, or its default.
-func env(name string) string { return strings.TrimSpace(envRaw(name)) }
+// Env is the trimmed value of a listed variable, or its default.
+func Env(name string) string { return strings.TrimSpace(envRaw(name)) }
 
-// envRaw is env without trimming, for values whose spaces matter
+// envRaw is Env without trimming, for values whose spaces matter
 // (SUBJECT_PREFIX="[Letters] ").
 func envRaw(name string) string {
-	for _, v := range variables {
-		if v.name == name {
+	for _, v := range Variables {
+		if v.Name == name {
 			if s, ok := os.LookupEnv(name); ok {
 				return s
 			}
-			return v.def
+			return v.Default
 		}
 	}
 	panic("unknown variable " + name)
 }
 
-// loadConfig reads the environment; an error names the variable at fault.
-func loadConfig() (*config, error) {
-	c := &config{
-		Addr: env("ADDR"), RedisURL: env("REDIS_URL"), OutboxDir: env("OUTBOX_DIR"),
-		PostalAddress: env("POSTAL_ADDRESS"), AdminToken: env("ADMIN_TOKEN"), SecretKey: env("SECRET_KEY"), WebhookSecret: env("WEBHOOK_SECRET"),
-		SequencesDir: env("SEQUENCES_DIR"), DefaultSequence: env("DEFAULT_SEQUENCE"),
-		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: env("CRISIS_LINE"), SiteTitle: env("SITE_TITLE"),
-		LogFormat: env("LOG_FORMAT"), RedisPrefix: env("REDIS_PREFIX"), PprofAddr: env("PPROF_ADDR"),
+// Load reads the environment; an error names the variable at fault.
+func Load() (*Config, error) {
+	c := &Config{
+		Addr: Env("ADDR"), RedisURL: Env("REDIS_URL"), OutboxDir: Env("OUTBOX_DIR"),
+		PostalAddress: Env("POSTAL_ADDRESS"), AdminToken: Env("ADMIN_TOKEN"), SecretKey: Env("SECRET_KEY"), WebhookSecret: Env("WEBHOOK_SECRET"),
+		SequencesDir: Env("SEQUENCES_DIR"), DefaultSequence: Env("DEFAULT_SEQUENCE"),
+		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: Env("CRISIS_LINE"), SiteTitle: Env("SITE_TITLE"),
+		LogFormat: Env("LOG_FORMAT"), RedisPrefix: Env("REDIS_PREFIX"), PprofAddr: Env("PPROF_ADDR"),
 	}
-	rawBase := env("BASE_URL")
+	rawBase := Env("BASE_URL")
 	if _, set := os.LookupEnv("BASE_URL"); !set {
 		// An unset BASE_URL follows ADDR's port, so that dev-mode links work.
 		if _, port, err := net.SplitHostPort(c.Addr); err == nil && port != "" && port != "8080" {
@@ -112,14 +115,14 @@ func loadConfig() (*config, error) {
 			return nil, fmt.Errorf("REDIS_URL: %v", err)
 		}
 	}
-	if raw := env("SMTP_URL"); raw != "" {
+	if raw := Env("SMTP_URL"); raw != "" {
 		if _, err := mailer.ParseURL(raw); err != nil {
 			return nil, err
 		}
 	}
-	c.Mail = mailer.Config{URL: env("SMTP_URL"), OutboxDir: c.OutboxDir, From: env("MAIL_FROM"),
-		DKIMSelector: env("DKIM_SELECTOR"), DKIMKeyFile: env("DKIM_KEY_FILE")}
-	for _, p := range strings.Split(env("TRUSTED_PROXIES"), ",") {
+	c.Mail = mailer.Config{URL: Env("SMTP_URL"), OutboxDir: c.OutboxDir, From: Env("MAIL_FROM"),
+		DKIMSelector: Env("DKIM_SELECTOR"), DKIMKeyFile: Env("DKIM_KEY_FILE")}
+	for _, p := range strings.Split(Env("TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
@@ -134,28 +137,28 @@ func loadConfig() (*config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
-	if c.SignupLimit, err = strconv.Atoi(env("SIGNUP_LIMIT")); err != nil || c.SignupLimit < 0 {
-		return nil, fmt.Errorf("SIGNUP_LIMIT: %q is not a whole number of 0 or more", env("SIGNUP_LIMIT"))
+	if c.SignupLimit, err = strconv.Atoi(Env("SIGNUP_LIMIT")); err != nil || c.SignupLimit < 0 {
+		return nil, fmt.Errorf("SIGNUP_LIMIT: %q is not a whole number of 0 or more", Env("SIGNUP_LIMIT"))
 	}
-	if c.Concurrency, err = strconv.Atoi(env("SEND_CONCURRENCY")); err != nil || c.Concurrency < 1 || c.Concurrency > 256 {
-		return nil, fmt.Errorf("SEND_CONCURRENCY: %q is not a number from 1 to 256", env("SEND_CONCURRENCY"))
+	if c.Concurrency, err = strconv.Atoi(Env("SEND_CONCURRENCY")); err != nil || c.Concurrency < 1 || c.Concurrency > 256 {
+		return nil, fmt.Errorf("SEND_CONCURRENCY: %q is not a number from 1 to 256", Env("SEND_CONCURRENCY"))
 	}
-	if c.MailRate, err = strconv.ParseFloat(env("MAIL_RATE"), 64); err != nil || !(c.MailRate >= 0) || math.IsInf(c.MailRate, 0) {
-		return nil, fmt.Errorf("MAIL_RATE: %q is not a number of messages per second, 0 or more (0: no limit)", env("MAIL_RATE"))
+	if c.MailRate, err = strconv.ParseFloat(Env("MAIL_RATE"), 64); err != nil || !(c.MailRate >= 0) || math.IsInf(c.MailRate, 0) {
+		return nil, fmt.Errorf("MAIL_RATE: %q is not a number of messages per second, 0 or more (0: no limit)", Env("MAIL_RATE"))
 	}
-	if c.Lease, err = time.ParseDuration(env("WORKER_LEASE")); err != nil || c.Lease < time.Second {
-		return nil, fmt.Errorf("WORKER_LEASE: %q is not a duration of a second or more, such as 2m", env("WORKER_LEASE"))
+	if c.Lease, err = time.ParseDuration(Env("WORKER_LEASE")); err != nil || c.Lease < time.Second {
+		return nil, fmt.Errorf("WORKER_LEASE: %q is not a duration of a second or more, such as 2m", Env("WORKER_LEASE"))
 	}
-	if c.DefaultTZ, err = time.LoadLocation(env("DEFAULT_TZ")); err != nil {
-		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", env("DEFAULT_TZ"))
+	if c.DefaultTZ, err = time.LoadLocation(Env("DEFAULT_TZ")); err != nil {
+		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", Env("DEFAULT_TZ"))
 	}
-	if c.PendingRetention, err = sequences.ParseDuration(env("PENDING_RETENTION")); err != nil || c.PendingRetention < time.Hour {
-		return nil, fmt.Errorf("PENDING_RETENTION: %q is not a duration of an hour or more, such as 7d", env("PENDING_RETENTION"))
+	if c.PendingRetention, err = sequences.ParseDuration(Env("PENDING_RETENTION")); err != nil || c.PendingRetention < time.Hour {
+		return nil, fmt.Errorf("PENDING_RETENTION: %q is not a duration of an hour or more, such as 7d", Env("PENDING_RETENTION"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
-	if err := checkPprofAddr(c.PprofAddr); err != nil {
+	if err := CheckPprofAddr(c.PprofAddr); err != nil {
 		return nil, err
 	}
 	return c, nil

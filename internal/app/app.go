@@ -1,0 +1,143 @@
+// Package app wires the service together: from a config.Config to a
+// store, a composer, a worker and the web server, and runs them. It is the
+// one place that assembles the parts, used by `newsletter serve` and by the
+// tests' harness (internal/apptest) alike, so the two cannot drift apart.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/internal/config"
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/compose"
+	"github.com/satina/newsletter/newsletter/mailer"
+	"github.com/satina/newsletter/newsletter/metrics"
+	"github.com/satina/newsletter/newsletter/redisstore"
+	"github.com/satina/newsletter/newsletter/service"
+	"github.com/satina/newsletter/newsletter/token"
+	"github.com/satina/newsletter/newsletter/web"
+	"github.com/satina/newsletter/newsletter/worker"
+	"github.com/satina/newsletter/sequences"
+	"github.com/satina/newsletter/templates"
+)
+
+// Deps are what a caller may hand in instead of what the Config would
+// make; tests use them for a fake clock, a Redis of their own and a quick
+// poll. Every field is optional.
+type Deps struct {
+	Log       *slog.Logger          // default: a discarding logger
+	Clock     newsletter.Clock      // default: the system clock
+	Redis     redis.UniversalClient // default: opened from REDIS_URL, or the embedded Redis
+	Sequences *sequences.Set        // default: loaded from SEQUENCES_DIR
+	Listener  net.Listener          // default: Run listens on ADDR
+	Poll      time.Duration         // how often the worker looks for due work; default the worker's
+}
+
+// App is the assembled service.
+type App struct {
+	Config    *config.Config
+	Log       *slog.Logger
+	Clock     newsletter.Clock
+	Redis     redis.UniversalClient
+	Store     *redisstore.Store
+	Sequences *sequences.Set
+	Links     *compose.Links
+	Composer  *compose.Composer
+	Transport newsletter.Transport
+	Metrics   *metrics.Metrics
+	Service   *service.Service
+	Worker    *worker.Worker
+	Web       *web.Server
+
+	listener net.Listener
+	closers  []func()
+}
+
+// New assembles the service from cfg: it connects to Redis (waiting for it
+// to answer), brings its data to the current layout, and builds every part.
+// Nothing runs until Run. Close releases what New opened.
+func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
+	a := &App{Config: cfg, Log: d.Log, Clock: d.Clock, Redis: d.Redis, Sequences: d.Sequences, listener: d.Listener}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.Log == nil {
+		a.Log = slog.New(slog.DiscardHandler)
+	}
+	if a.Clock == nil {
+		a.Clock = newsletter.SystemClock{}
+	}
+	if a.Sequences == nil {
+		if a.Sequences, err = LoadSequences(cfg.SequencesDir); err != nil {
+			return nil, fmt.Errorf("sequences are not valid (run `newsletter check`):\n%w", err)
+		}
+	}
+	if _, ok := a.Sequences.Get(cfg.DefaultSequence); !ok {
+		return nil, fmt.Errorf("DEFAULT_SEQUENCE: no sequence called %q (have %v)", cfg.DefaultSequence, a.Sequences.IDs())
+	}
+	if a.Redis == nil {
+		rdb, closeRedis, err := OpenRedis(ctx, cfg, a.Log)
+		if err != nil {
+			return nil, err
+		}
+		a.Redis = rdb
+		a.closers = append(a.closers, closeRedis)
+	}
+	a.Store = redisstore.New(a.Redis, cfg.RedisPrefix)
+	if err := Upgrade(ctx, a.Store, a.Log); err != nil {
+		return nil, err
+	}
+	secret, err := SecretKey(ctx, cfg, a.Store, a.Log)
+	if err != nil {
+		return nil, err
+	}
+	if a.Transport, err = mailer.New(cfg.Mail); err != nil {
+		return nil, err
+	}
+	if cfg.Mail.URL == "" {
+		a.Log.Warn("SMTP_URL is empty: mail is written as .eml files, not sent", "dir", cfg.OutboxDir)
+	}
+	if cfg.PostalAddress == "" {
+		a.Log.Warn("POSTAL_ADDRESS is empty: bulk mail should carry the sender's postal address in its footer")
+	}
+	a.Links = &compose.Links{BaseURL: cfg.BaseURL, Signer: token.NewSigner(secret), Clock: a.Clock}
+	a.Metrics = metrics.New(a.Store)
+	a.Composer = &compose.Composer{Links: a.Links, Sequences: a.Sequences, PostalAddress: cfg.PostalAddress,
+		CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
+	a.Worker = &worker.Worker{
+		Store: a.Store, Transport: a.Transport, Sequences: a.Sequences, DefaultTZ: cfg.DefaultTZ, Clock: a.Clock,
+		Log: a.Log, Metrics: a.Metrics, Composer: a.Composer,
+		Concurrency: cfg.Concurrency, Lease: cfg.Lease, Poll: d.Poll,
+	}
+	if cfg.MailRate > 0 { // MAIL_RATE: one pace shared through Redis by every worker
+		limiter, err := redisstore.NewMailLimiter(a.Redis, cfg.RedisPrefix, cfg.MailRate)
+		if err != nil {
+			return nil, fmt.Errorf("MAIL_RATE: %w", err)
+		}
+		a.Worker.Limiter = limiter
+	}
+	a.Service = &service.Service{Store: a.Store, Sequences: a.Sequences, DefaultSequence: cfg.DefaultSequence,
+		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log}
+	a.Web = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
+		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
+		WebhookSecret: cfg.WebhookSecret, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
+		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})
+	return a, nil
+}
+
+// Close releases what New opened (the Redis connection, the embedded
+// Redis). Run must have returned first.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/satina/newsletter/internal/config"
+	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/redisstore"
+)
+
+// OpenRedis connects to REDIS_URL, or starts the embedded in-memory Redis.
+func OpenRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if cfg.Redis == nil {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		log.Warn("DEV MODE: REDIS_URL is empty, using an embedded in-memory Redis. NOTHING PERSISTS: every subscriber and queued mail is lost when this process stops.")
+		stop := make(chan struct{})
+		go func() { // miniredis ages keys only when told to
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					mr.FastForward(time.Second)
+				case <-stop:
+					return
+				}
+			}
+		}()
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		return rdb, func() { close(stop); rdb.Close(); mr.Close() }, nil
+	}
+	rdb := redis.NewClient(cfg.Redis)
+	checkPersistence(ctx, rdb, log)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+// checkPersistence warns when Redis would lose subscribers on restart.
+func checkPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	v, err := rdb.ConfigGet(c, "appendonly").Result()
+	switch {
+	case err != nil:
+		log.Warn("could not read Redis persistence settings (CONFIG GET appendonly); make sure appendonly is yes", "err", err)
+	case v["appendonly"] != "yes":
+		log.Warn("Redis has appendonly off: a Redis restart can lose recent signups and sends. Set appendonly yes.")
+	}
+}
+
+// SecretKey is SECRET_KEY, or a key kept in Redis (waiting for Redis to
+// answer at start).
+func SecretKey(ctx context.Context, cfg *config.Config, store *redisstore.Store, log *slog.Logger) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return config.ParseSecretKey(cfg.SecretKey)
+	}
+	wait := time.Second
+	for {
+		key, err := store.Secret(ctx)
+		if err == nil {
+			return key, nil
+		}
+		if !errors.Is(err, newsletter.ErrUnavailable) || ctx.Err() != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		log.Warn("waiting for Redis", "err", strings.TrimSpace(err.Error()), "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// Upgrade brings the data in Redis to the store's key layout before
+// anything reads it (redisstore.Store.Upgrade).
+func Upgrade(ctx context.Context, store *redisstore.Store, log *slog.Logger) error {
+	moved, err := store.Upgrade(ctx)
+	if err != nil {
+		return fmt.Errorf("upgrade the data in Redis to layout %s: %w", redisstore.Layout, err)
+	}
+	if moved > 0 {
+		log.Info("upgraded the data in Redis", "layout", redisstore.Layout, "addresses", moved)
+	}
+	return nil
+}
