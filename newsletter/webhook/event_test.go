@@ -24,11 +24,11 @@ func TestShortenBoundsAndCleans(t *testing.T) {
 
 func TestCleanEmail(t *testing.T) {
 	tests := map[string]string{
-		" Reader@Example.ORG ":          "reader@example.org",
-		`"Reader" <Reader@example.org>`: "reader@example.org",
-		"no-at-sign":                    "",
-		"a b@example.org":               "",
-		"<broken":                       "",
+		" Reader@Example.ORG ":                    "reader@example.org",
+		`"Reader" <Reader@example.org>`:           "reader@example.org",
+		"no-at-sign":                              "",
+		"a b@example.org":                         "",
+		"<broken":                                 "",
 		strings.Repeat("a", 250) + "@example.org": "",
 	}
 	for in, want := range tests {
