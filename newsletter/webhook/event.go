@@ -115,7 +115,7 @@ const maxReason = 200
 // event builds an Event, cleaning the address and the reason. An event
 // without an address becomes Ignore.
 func event(provider string, kind Kind, email, reason string, at time.Time, messageID string) Event {
-	e := Event{Kind: kind, Email: cleanEmail(email), Reason: shorten(reason), At: at, Provider: provider, MessageID: shorten(messageID)}
+	e := Event{Kind: kind, Email: cleanEmail(email), Reason: shorten(reason), At: at, Provider: provider, MessageID: oneLine(messageID)}
 	if e.Email == "" && kind != Ignore {
 		e.Kind, e.Reason = Ignore, shorten("no recipient address: "+reason)
 	}
@@ -144,10 +144,16 @@ func cleanEmail(s string) string {
 // emailLike finds address-shaped words in a diagnostic text.
 var emailLike = regexp.MustCompile(`[^\s<>"'(),;:\[\]]+@[A-Za-z0-9.-]+`)
 
-// shorten makes a provider's text fit for a one-line admin note: valid
-// UTF-8, no control characters, runs of blanks made one space, addresses
-// masked, at most maxReason bytes (cut on a rune boundary, ending in …).
+// shorten makes a provider's text fit for a one-line admin note:
+// addresses in it masked, then oneLine.
 func shorten(s string) string {
+	return oneLine(emailLike.ReplaceAllStringFunc(s, MaskEmail))
+}
+
+// oneLine makes a provider's text valid UTF-8 on one line, without
+// control characters, runs of blanks made one space, at most maxReason
+// bytes (cut on a rune boundary, ending in …).
+func oneLine(s string) string {
 	s = strings.ToValidUTF8(s, "?")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
@@ -156,7 +162,6 @@ func shorten(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	s = emailLike.ReplaceAllStringFunc(s, MaskEmail)
 	if len(s) <= maxReason {
 		return s
 	}
