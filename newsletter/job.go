@@ -72,18 +72,9 @@ func ConfirmLedgerKey(requestedAt time.Time) string {
 	return fmt.Sprintf("confirm:%d", requestedAt.UnixMilli())
 }
 
-// ConfirmPriority is how far ahead of its due time a confirmation job is
-// queued. The queue is ordered by due time, so a confirmation would
-// otherwise wait behind every step and letter send already due (a letter
-// to thousands); queued a year early, it is claimed before them. The
-// contract promises the confirmation mail within two seconds.
-const ConfirmPriority = 365 * 24 * time.Hour
-
-// QueueScore is the time a job due at due is queued under: confirmations
-// jump the queue (ConfirmPriority), everything else waits its turn.
-func QueueScore(j Job, due time.Time) time.Time {
-	if j.Kind == JobConfirm {
-		return due.Add(-ConfirmPriority)
-	}
-	return due
-}
+// Urgent reports whether j goes in the urgent lane of the queue, which
+// workers empty before the rest: a confirmation mail, which a reader is
+// waiting for (the contract promises it within two seconds), must not
+// wait behind a letter's thousands of sends that are already due. A
+// retried confirmation stays in the urgent lane.
+func (j Job) Urgent() bool { return j.Kind == JobConfirm }

@@ -10,17 +10,27 @@ import (
 	"github.com/satina/newsletter/newsletter"
 )
 
-// Schedule puts a job in the queue at due (confirmations ahead of their
-// turn, see newsletter.QueueScore), moving it when present.
-func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) error {
-	z := redis.Z{Score: float64(newsletter.QueueScore(j, due).UnixMilli()), Member: j.ID()}
-	return wrap("schedule", s.rdb.ZAdd(ctx, s.key("queue"), z).Err())
+// lane is the queue j waits in: "urgent" for the jobs workers take first
+// (newsletter.Job.Urgent), "queue" for the rest. Both are sorted sets of
+// job id -> due time (ms).
+func (s *Store) lane(j newsletter.Job) string {
+	if j.Urgent() {
+		return s.key("urgent")
+	}
+	return s.key("queue")
 }
 
-// Claim takes up to n jobs due at now and hides them until now+lease
-// (script claim.lua).
+// Schedule puts a job in its lane of the queue at due, moving it when
+// present.
+func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) error {
+	z := redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()}
+	return wrap("schedule", s.rdb.ZAdd(ctx, s.lane(j), z).Err())
+}
+
+// Claim takes up to n jobs due at now, the urgent lane's first, and hides
+// them until now+lease (script claim.lua).
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
-	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("queue"), s.key("attempts")},
+	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("urgent"), s.key("queue"), s.key("attempts")},
 		now.UnixMilli(), now.Add(lease).UnixMilli(), n).StringSlice()
 	if err != nil {
 		return nil, wrap("claim", err)
@@ -31,6 +41,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n
 		if err != nil {
 			// Not ours to run; remove it so it does not come back forever.
 			s.rdb.ZRem(ctx, s.key("queue"), res[i])
+			s.rdb.ZRem(ctx, s.key("urgent"), res[i])
 			continue
 		}
 		j.Attempts, _ = strconv.Atoi(res[i+1])
@@ -56,7 +67,7 @@ func (s *Store) Replan(ctx context.Context, j newsletter.Job, due, now time.Time
 func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HIncrBy(ctx, s.key("attempts"), j.ID(), 1)
-		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()})
+		p.ZAdd(ctx, s.lane(j), redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()})
 		return nil
 	})
 	return wrap("retry", err)
@@ -65,25 +76,26 @@ func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) erro
 // Drop removes a job.
 func (s *Store) Drop(ctx context.Context, j newsletter.Job) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, s.key("queue"), j.ID())
+		p.ZRem(ctx, s.lane(j), j.ID())
 		p.HDel(ctx, s.key("attempts"), j.ID())
 		return nil
 	})
 	return wrap("drop", err)
 }
 
-// Depth counts queued jobs, and those due at now.
+// Depth counts queued jobs in both lanes, and those due at now.
 func (s *Store) Depth(ctx context.Context, now time.Time) (int64, int64, error) {
-	var total, due *redis.IntCmd
+	var cmds []*redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		total = p.ZCard(ctx, s.key("queue"))
-		due = p.ZCount(ctx, s.key("queue"), "-inf", strconv.FormatInt(now.UnixMilli(), 10))
+		for _, lane := range []string{s.key("urgent"), s.key("queue")} {
+			cmds = append(cmds, p.ZCard(ctx, lane), p.ZCount(ctx, lane, "-inf", strconv.FormatInt(now.UnixMilli(), 10)))
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, 0, wrap("queue depth", err)
 	}
-	return total.Val(), due.Val(), nil
+	return cmds[0].Val() + cmds[2].Val(), cmds[1].Val() + cmds[3].Val(), nil
 }
 
 // Recorded reports whether key is in the subscriber's ledger.
@@ -107,7 +119,7 @@ func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
 		next = ms(o.NextDue)
 	}
 	letter := s.letterKey(o.Job.Letter)
-	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.key("queue"), s.key("attempts"), letter}
+	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.lane(o.Job), s.key("attempts"), letter}
 	err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Err()
 	return wrap("record", err)
 }

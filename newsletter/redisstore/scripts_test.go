@@ -41,7 +41,23 @@ func (f *fixture) key(parts ...string) string { return f.prefix + strings.Join(p
 // queue returns the job queue as job id -> due.
 func (f *fixture) queue(t *testing.T) map[string]time.Time {
 	t.Helper()
-	zs, err := f.rdb.ZRangeWithScores(context.Background(), f.key("queue"), 0, -1).Result()
+	out := map[string]time.Time{}
+	for _, lane := range []string{"queue", "urgent"} {
+		zs, err := f.rdb.ZRangeWithScores(context.Background(), f.key(lane), 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range zs {
+			out[z.Member.(string)] = time.UnixMilli(int64(z.Score)).UTC()
+		}
+	}
+	return out
+}
+
+// urgent is the queue's urgent lane: job id -> due.
+func (f *fixture) urgent(t *testing.T) map[string]time.Time {
+	t.Helper()
+	zs, err := f.rdb.ZRangeWithScores(context.Background(), f.key("urgent"), 0, -1).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,9 +154,9 @@ func TestCreateScript(t *testing.T) {
 	if got := f.rdb.HGetAll(ctx, f.key("signups")).Val(); len(got) != 1 || got[fmt.Sprint(t0.UnixMilli()/900_000)] != "1" {
 		t.Errorf("signups = %v, want 1 in the quarter hour of %v", got, t0)
 	}
-	q := f.queue(t)
-	if due, ok := q["confirm:"+id]; !ok || !due.Equal(t0.Add(-newsletter.ConfirmPriority)) || len(q) != 1 {
-		t.Errorf("queue = %v, want only the confirmation job, queued ahead of its turn at %v", q, t0)
+	q, u := f.queue(t), f.urgent(t)
+	if due, ok := u["confirm:"+id]; !ok || !due.Equal(t0) || len(q) != 1 {
+		t.Errorf("queue = %v, urgent lane = %v; want only the confirmation job, in the urgent lane at %v", q, u, t0)
 	}
 	sub, err := f.s.Subscriber(ctx, id)
 	if err != nil {
@@ -506,8 +522,8 @@ func TestResendScript(t *testing.T) {
 	if !sub.ConfirmMailAt.Equal(last) {
 		t.Errorf("ConfirmMailAt = %v, want %v", sub.ConfirmMailAt, last)
 	}
-	if due, ok := f.queue(t)["confirm:"+id]; !ok || !due.Equal(last.Add(-newsletter.ConfirmPriority)) {
-		t.Errorf("confirmation job queued at %v %v, want ConfirmPriority before %v", due, ok, last)
+	if due, ok := f.urgent(t)["confirm:"+id]; !ok || !due.Equal(last) {
+		t.Errorf("confirmation job in the urgent lane at %v %v, want %v", due, ok, last)
 	}
 
 	// Not pending: nothing queued.
@@ -969,5 +985,38 @@ func TestCreatedSubscribersReadBackWhole(t *testing.T) {
 		if v, ok := h[field]; ok {
 			t.Errorf("the import's hash holds %s=%q, which decode reads elsewhere", field, v)
 		}
+	}
+}
+
+// TestUrgentLaneFirst: a confirmation is claimed before letter sends that
+// were due earlier, and a retried confirmation keeps its place in the
+// urgent lane.
+func TestUrgentLaneFirst(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		j := newsletter.Job{Kind: newsletter.JobLetterSend, Letter: "l1", Subscriber: fmt.Sprint("s", i)}
+		if err := f.s.Schedule(ctx, j, t0.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: "reader"}
+	if err := f.s.Schedule(ctx, confirm, t0); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := f.s.Claim(ctx, t0, time.Minute, 2)
+	if err != nil || len(jobs) != 2 || jobs[0].ID() != confirm.ID() || jobs[1].Kind != newsletter.JobLetterSend {
+		t.Fatalf("Claim(2) = %v, %v; want the confirmation first, then one letter send", jobs, err)
+	}
+	if err := f.s.Retry(ctx, jobs[0], t0.Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if due, ok := f.urgent(t)[confirm.ID()]; !ok || !due.Equal(t0.Add(5*time.Second)) {
+		t.Errorf("retried confirmation: urgent lane has %v %v, want it at +5s", due, ok)
+	}
+	jobs, err = f.s.Claim(ctx, t0.Add(5*time.Second), time.Minute, 1)
+	if err != nil || len(jobs) != 1 || jobs[0].ID() != confirm.ID() {
+		t.Errorf("after its retry, Claim(1) = %v, %v; want the confirmation again before the letter sends", jobs, err)
 	}
 }

@@ -16,7 +16,11 @@
 //	layout          string  version of this layout (see Upgrade)
 //	ledger:<id>     hash    ledger key -> send (compact, see ledger.go)
 //	consents        hash    consent version -> exact wording
-//	queue           zset    job id -> due (ms); claimed jobs move to lease end
+//	urgent          zset    job id -> due (ms) of the jobs claimed first
+//	                        (confirmation mails, newsletter.Job.Urgent)
+//	queue           zset    job id -> due (ms) of every other job (drip
+//	                        steps, letters and their sends); in both lanes
+//	                        a claimed job moves to its lease end
 //	attempts        hash    job id -> failed tries
 //	letter:<id>     hash    one letter
 //	letters         zset    letter id -> send_at (ms)

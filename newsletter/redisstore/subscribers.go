@@ -24,11 +24,11 @@ func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber
 // createArgs are the keys and arguments of create.lua for n.
 func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]string, []any) {
 	id := newID()
-	job, due := "", n.At
+	job, due, lane := "", n.At, s.key("queue")
 	switch {
 	case n.Status == newsletter.StatusPending:
 		j := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
-		job, due = j.ID(), newsletter.QueueScore(j, n.At)
+		job, lane = j.ID(), s.lane(j)
 	case n.Sequence != "":
 		job, due = newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), firstDue
 	}
@@ -39,7 +39,7 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	}
 	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)},
 		newFields(n)...)
-	keys := []string{email, s.subKey(id), s.statusKey(n.Status), s.key("queue"), counter, s.key("consents"), s.key("signups")}
+	keys := []string{email, s.subKey(id), s.statusKey(n.Status), lane, counter, s.key("consents"), s.key("signups")}
 	return keys, args
 }
 
@@ -190,7 +190,7 @@ func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscri
 			fConsentAt, ms(n.Consent.GivenAt), fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At))
 		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID())
 		confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
-		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(newsletter.QueueScore(confirm, n.At).UnixMilli()), Member: confirm.ID()})
+		p.ZAdd(ctx, s.lane(confirm), redis.Z{Score: float64(n.At.UnixMilli()), Member: confirm.ID()})
 		return nil
 	})
 	return wrap("re-signup", err)
@@ -200,9 +200,8 @@ func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscri
 // queued within ConfirmResendInterval (script resend.lua).
 func (s *Store) RequestConfirmMail(ctx context.Context, id string, at time.Time) (bool, error) {
 	job := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
-	n, err := scriptResend.Run(ctx, s.rdb, []string{s.subKey(id), s.key("queue")},
-		job.ID(), at.UnixMilli(), newsletter.ConfirmResendInterval.Milliseconds(),
-		newsletter.QueueScore(job, at).UnixMilli()).Int()
+	n, err := scriptResend.Run(ctx, s.rdb, []string{s.subKey(id), s.lane(job)},
+		job.ID(), at.UnixMilli(), newsletter.ConfirmResendInterval.Milliseconds(), at.UnixMilli()).Int()
 	if err != nil {
 		return false, wrap("queue confirmation mail", err)
 	}
@@ -215,7 +214,8 @@ func (s *Store) Confirm(ctx context.Context, id string, at, firstDue time.Time) 
 	if !firstDue.IsZero() {
 		due = ms(firstDue)
 	}
-	keys := []string{s.subKey(id), s.statusKey(newsletter.StatusPending), s.statusKey(newsletter.StatusConfirmed), s.key("queue")}
+	keys := []string{s.subKey(id), s.statusKey(newsletter.StatusPending), s.statusKey(newsletter.StatusConfirmed),
+		s.key("queue"), s.key("urgent")}
 	n, err := scriptConfirm.Run(ctx, s.rdb, keys, id, at.UnixMilli(),
 		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), due).Int()
 	if err != nil {
@@ -239,9 +239,9 @@ func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Stat
 		p.ZAdd(ctx, s.statusKey(status), redis.Z{Score: float64(at.UnixMilli()), Member: id})
 		p.HSet(ctx, s.subKey(id), fStatus, string(status), fUpdated, ms(at))
 		if status != newsletter.StatusConfirmed {
-			p.ZRem(ctx, s.key("queue"),
-				newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(),
-				newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID())
+			drip, confirm := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
+			p.ZRem(ctx, s.lane(drip), drip.ID())
+			p.ZRem(ctx, s.lane(confirm), confirm.ID())
 		}
 		return nil
 	})
@@ -263,7 +263,7 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	if c, _ := v[1].(string); !fromMS(c).IsZero() {
 		slot = strconv.FormatInt(signupSlot(fromMS(c)), 10)
 	}
-	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts")},
+	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts"), s.key("urgent")},
 		s.statusSets("")...)
 	present, err := scriptErase.Run(ctx, s.rdb, keys, id, email, slot,
 		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()).Int()

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Layout is the version of the key layout (store.go) this package reads
 // and writes; Upgrade records it under the "layout" key.
-const Layout = "2"
+const Layout = "3"
 
 // layoutNumber is Layout as a number, to compare with a stored layout.
 func layoutNumber() int { n, _ := strconv.Atoi(Layout); return n }
@@ -29,7 +30,9 @@ const upgradeChunk = 500
 //
 // Layout 1 (before 2026-11-27) kept all addresses in one "emails" hash and
 // all subscribers in a "subs" sorted set by creation; layout 2 buckets the
-// address index and counts signups per quarter hour.
+// address index and counts signups per quarter hour. Layout 3 (2026-12-04)
+// moves confirmation jobs from the queue, where they stood a year early to
+// be claimed first, to a lane of their own (see moveUrgent).
 func (s *Store) Upgrade(ctx context.Context) (int, error) {
 	var layout *redis.StringCmd
 	var old *redis.IntCmd
@@ -72,5 +75,42 @@ func (s *Store) Upgrade(ctx context.Context) (int, error) {
 		}
 		cursor = next // 0 again: start over on what is left
 	}
+	if err := s.moveUrgent(ctx); err != nil {
+		return moved, err
+	}
 	return moved, wrap("upgrade", s.rdb.Set(ctx, s.key("layout"), Layout, 0).Err())
+}
+
+// layout2ConfirmLead is how far ahead of its due time layout 2 queued a
+// confirmation job.
+const layout2ConfirmLead = 365 * 24 * time.Hour
+
+// moveUrgent moves the confirmation jobs that layouts 1 and 2 kept in the
+// queue (a year ahead of their due time) to the urgent lane at their due
+// time, each in one transaction.
+func (s *Store) moveUrgent(ctx context.Context) error {
+	cursor := uint64(0)
+	for {
+		zs, next, err := s.rdb.ZScan(ctx, s.key("queue"), cursor, "confirm:*", upgradeChunk).Result()
+		if err != nil {
+			return wrap("upgrade: move confirmations", err)
+		}
+		for i := 0; i+1 < len(zs); i += 2 {
+			score, err := strconv.ParseFloat(zs[i+1], 64)
+			if err != nil {
+				continue
+			}
+			_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.ZRem(ctx, s.key("queue"), zs[i])
+				p.ZAdd(ctx, s.key("urgent"), redis.Z{Score: score + float64(layout2ConfirmLead.Milliseconds()), Member: zs[i]})
+				return nil
+			})
+			if err != nil {
+				return wrap("upgrade: move confirmations", err)
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,12 +139,48 @@ func TestUpgradeFromLayout1(t *testing.T) {
 	}
 
 	// Data of a newer layout is refused and left alone.
-	f.rdb.Set(ctx, f.key("layout"), "3", 0)
+	newer := fmt.Sprint(mustAtoi(t, redisstore.Layout) + 1)
+	f.rdb.Set(ctx, f.key("layout"), newer, 0)
 	f.rdb.HSet(ctx, f.key("emails"), "future@example.org", "x")
 	if _, err := f.s.Upgrade(ctx); err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Errorf("upgrade of layout 3 = %v, want a refusal", err)
+		t.Errorf("upgrade of layout %s = %v, want a refusal", newer, err)
 	}
-	if v := f.rdb.Get(ctx, f.key("layout")).Val(); v != "3" || f.rdb.HLen(ctx, f.key("emails")).Val() != 1 {
+	if v := f.rdb.Get(ctx, f.key("layout")).Val(); v != newer || f.rdb.HLen(ctx, f.key("emails")).Val() != 1 {
 		t.Errorf("a refused upgrade changed the data: layout %q", v)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestUpgradeMovesConfirmationsToTheUrgentLane: layout 2 queued a
+// confirmation a year ahead of its due time in the one queue; the upgrade
+// puts it in the urgent lane at its due time and leaves other jobs alone.
+func TestUpgradeMovesConfirmationsToTheUrgentLane(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	due := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	f.rdb.Set(ctx, f.key("layout"), "2", 0)
+	f.rdb.ZAdd(ctx, f.key("queue"),
+		redis.Z{Score: float64(due.Add(-year).UnixMilli()), Member: "confirm:abc"},
+		redis.Z{Score: float64(due.UnixMilli()), Member: "drip:abc"})
+	if _, err := f.s.Upgrade(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.urgent(t); len(got) != 1 || !got["confirm:abc"].Equal(due) {
+		t.Errorf("urgent lane = %v, want confirm:abc at %v", got, due)
+	}
+	if got := f.rdb.ZRange(ctx, f.key("queue"), 0, -1).Val(); len(got) != 1 || got[0] != "drip:abc" {
+		t.Errorf("queue = %v, want only drip:abc", got)
+	}
+	if v := f.rdb.Get(ctx, f.key("layout")).Val(); v != redisstore.Layout {
+		t.Errorf("layout = %q, want %s", v, redisstore.Layout)
 	}
 }

@@ -28,10 +28,14 @@ func settle(t *testing.T, a *apptest.App, want int, lease time.Duration) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		leased, err := a.Redis.ZCount(ctx, a.Prefix+"queue", "("+strconv.FormatInt(now.UnixMilli(), 10),
-			strconv.FormatInt(now.Add(lease).UnixMilli(), 10)).Result()
-		if err != nil {
-			t.Fatal(err)
+		var leased int64
+		for _, lane := range []string{"queue", "urgent"} {
+			n, err := a.Redis.ZCount(ctx, a.Prefix+lane, "("+strconv.FormatInt(now.UnixMilli(), 10),
+				strconv.FormatInt(now.Add(lease).UnixMilli(), 10)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			leased += n
 		}
 		if n := len(a.SMTP.Messages()); n >= want && due == 0 && leased == 0 {
 			return

@@ -157,7 +157,11 @@ var confirmSubject = templates.ConfirmLettersSubject
 // queued returns the due time of a job, and whether it is queued at all.
 func queued(t *testing.T, a *apptest.App, job newsletter.Job) (time.Time, bool) {
 	t.Helper()
-	score, err := a.Redis.ZScore(context.Background(), a.Prefix+"queue", job.ID()).Result()
+	lane := a.Prefix + "queue"
+	if job.Urgent() {
+		lane = a.Prefix + "urgent"
+	}
+	score, err := a.Redis.ZScore(context.Background(), lane, job.ID()).Result()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, false
 	}

@@ -6,16 +6,26 @@
 -- whoever claims next. That is the at-least-once half of delivery; the
 -- ledger is the at-most-once half.
 --
--- KEYS[1] the job queue (zset job id -> due ms)
--- KEYS[2] attempts (hash job id -> failed tries so far)
+-- The urgent lane (confirmation mails) is emptied first; what room is
+-- left goes to the rest of the queue, each lane in order of due time.
+--
+-- KEYS[1] the urgent lane, KEYS[2] the queue (zsets job id -> due ms)
+-- KEYS[3] attempts (hash job id -> failed tries so far)
 -- ARGV[1] now (ms), ARGV[2] lease end (ms), ARGV[3] most jobs to take
 --
 -- Returns a flat list: id1, attempts1, id2, attempts2, ...
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZADD', KEYS[1], ARGV[2], id)
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[2], id) or '0'
+local left = tonumber(ARGV[3])
+for lane = 1, 2 do
+  if left <= 0 then
+    break
+  end
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[lane], '-inf', ARGV[1], 'LIMIT', 0, left)
+  for _, id in ipairs(ids) do
+    redis.call('ZADD', KEYS[lane], ARGV[2], id)
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', KEYS[3], id) or '0'
+  end
+  left = left - #ids
 end
 return out

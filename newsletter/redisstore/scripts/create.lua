@@ -3,7 +3,8 @@
 -- KEYS[1] the address's email index bucket (hash email -> id)
 -- KEYS[2] the subscriber hash
 -- KEYS[3] the status set to join (zset id -> time)
--- KEYS[4] the job queue (zset job id -> due ms)
+-- KEYS[4] the lane of the queue its job goes in (zset job id -> due ms):
+--         the urgent lane for a confirmation, the queue for a drip step
 -- KEYS[5] a rate-limit counter (rl:<key>:<window>), read only when ARGV[6] > 0
 -- KEYS[6] consent wordings (hash version -> exact text)
 -- KEYS[7] signups per quarter hour (hash slot -> count)

@@ -3,8 +3,8 @@
 -- KEYS[1] the subscriber hash, KEYS[2] its ledger
 -- KEYS[3] the email index bucket of its address (any key when unknown)
 -- KEYS[4] signups (hash quarter hour -> count)
--- KEYS[5] the job queue, KEYS[6] attempts
--- KEYS[7..] every status set
+-- KEYS[5] the job queue, KEYS[6] attempts, KEYS[7] the queue's urgent lane
+-- KEYS[8..] every status set
 -- ARGV[1] id, ARGV[2] its address ("" when unknown),
 -- ARGV[3] the quarter hour it was created in ("" when unknown),
 -- ARGV[4] its drip job id, ARGV[5] its confirmation job id
@@ -24,9 +24,10 @@ if present == 1 then
     redis.call('HINCRBY', KEYS[4], ARGV[3], -1)
   end
 end
-for i = 7, #KEYS do
+for i = 8, #KEYS do
   redis.call('ZREM', KEYS[i], ARGV[1])
 end
-redis.call('ZREM', KEYS[5], ARGV[4], ARGV[5])
+redis.call('ZREM', KEYS[5], ARGV[4])
+redis.call('ZREM', KEYS[7], ARGV[5])
 redis.call('HDEL', KEYS[6], ARGV[4], ARGV[5])
 return present

@@ -1,10 +1,9 @@
 -- resend: queue another confirmation mail for a pending subscriber, at
 -- most once per interval.
 --
--- KEYS[1] the subscriber hash, KEYS[2] the job queue
+-- KEYS[1] the subscriber hash, KEYS[2] the urgent lane of the queue
 -- ARGV[1] confirm job id, ARGV[2] now (ms), ARGV[3] interval (ms),
--- ARGV[4] the job's queue score (ms; confirmations are queued early so
--- that they are claimed first)
+-- ARGV[4] when the job is due (ms)
 --
 -- Returns 1 when queued, 0 when too soon or not pending.
 local v = redis.call('HMGET', KEYS[1], 's', 'cm')
