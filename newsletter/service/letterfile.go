@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/satina/newsletter/newsletter"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // FileError is a problem at a line of a file the author wrote.
