@@ -44,6 +44,7 @@ Usage:
   newsletter subscribers import list.csv
                        import a CSV (email,name,status,sequence) as POST /admin/api/subscribers
                        does; prints the result as JSON
+  newsletter version   print the version (also --version)
   newsletter help      show this help (also -h, --help)
 
 The letter and subscribers commands work on the running service's Redis: give them the
@@ -67,6 +68,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "help", "-h", "--help", "-help":
 		printHelp(stdout)
+		return 0
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "newsletter", versionString())
 		return 0
 	case "check":
 		return check(stdout, stderr)

@@ -532,3 +532,13 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 		t.Errorf("%d duplicates, more than the %d that can be in flight at %d kills", dups, kills*concurrency, kills)
 	}
 }
+
+// TestVersion: --version and version print the version and exit 0.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"--version", "version"} {
+		code, stdout, stderr := runBinary(t, nil, arg)
+		if code != 0 || !regexp.MustCompile(`^newsletter \S+ \(.*go1\.\d+`).MatchString(stdout) {
+			t.Errorf("newsletter %s: exit %d, stdout %q, stderr %q; want \"newsletter <version> (… go1.x)\"", arg, code, stdout, stderr)
+		}
+	}
+}
