@@ -61,6 +61,12 @@ func SendGrid(body []byte, sigHeader, tsHeader, publicKey string, now time.Time)
 	if err := verifySendGrid(body, sigHeader, tsHeader, publicKey, now); err != nil {
 		return nil, err
 	}
+	return sendgridEvents(body)
+}
+
+// sendgridEvents reads a verified Event Webhook body: a JSON array of
+// events.
+func sendgridEvents(body []byte) ([]Event, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, fmt.Errorf("%w: sendgrid: %v", ErrMalformed, err)
