@@ -20,6 +20,7 @@ func (s *Server) adminAPIRoutes() {
 	api.Delete("/letters/:id", s.cancelLetter)
 	api.Get("/subscribers", s.listSubscribers)
 	api.Post("/subscribers", s.importSubscribers)
+	api.Get("/openapi.json", s.openAPI)
 	s.adminAPIExtraRoutes(api)
 }
 
