@@ -34,7 +34,8 @@ type SNS struct {
 	// be Amazon's; nil means an HTTPS GET with Client.
 	Fetch func(ctx context.Context, certURL string) ([]byte, error)
 	// Client visits SubscribeURLs and, without Fetch, fetches
-	// certificates; nil means a client with a 10-second timeout.
+	// certificates (never following redirects); nil means a client with
+	// a 10-second timeout.
 	Client *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -268,13 +269,16 @@ func (s *SNS) client() *http.Client {
 }
 
 // get fetches a URL with the client and returns at most 64 KiB of a 200
-// response.
+// response. Redirects are not followed: the URL was checked, where it
+// might lead was not.
 func (s *SNS) get(ctx context.Context, rawURL string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.client().Do(req)
+	client := *s.client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

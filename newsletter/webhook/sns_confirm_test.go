@@ -44,6 +44,8 @@ func newFakeAmazon(t *testing.T, certPEM []byte) *fakeAmazon {
 		switch {
 		case strings.HasSuffix(r.URL.Path, ".pem"):
 			w.Write(certPEM)
+		case r.URL.Query().Get("redirect") != "":
+			http.Redirect(w, r, r.URL.Query().Get("redirect"), http.StatusFound)
 		case r.URL.Query().Get("Action") == "ConfirmSubscription":
 			w.WriteHeader(status)
 			w.Write([]byte(`<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>arn</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>`))
@@ -175,9 +177,21 @@ func TestSNSSubscriptionConfirmationFailures(t *testing.T) {
 		}
 	}
 
+	// An SNS URL that redirects is not followed.
+	env := confirmation(t)
+	env["SubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=1&redirect=/%3FAction%3DConfirmSubscription%26Token%3Dfollowed"
+	if _, err := s.Handle(context.Background(), amazon.sign(t, env, "2")); !errors.Is(err, ErrUpstream) {
+		t.Errorf("redirecting SubscribeURL: got %v, want ErrUpstream", err)
+	}
+	for _, r := range fa.seen() {
+		if strings.HasSuffix(r, "Token=followed") {
+			t.Errorf("redirect followed to %q", r)
+		}
+	}
+
 	// A confirmation for a topic that is not ours is never visited.
 	before := len(fa.seen())
-	env := confirmation(t)
+	env = confirmation(t)
 	env["TopicArn"] = "arn:aws:sns:us-east-1:999999999999:strangers-topic"
 	if _, err := s.Handle(context.Background(), amazon.sign(t, env, "2")); !errors.Is(err, ErrSignature) {
 		t.Errorf("foreign topic: got %v, want ErrSignature", err)
