@@ -72,11 +72,12 @@ var snsHost = regexp.MustCompile(`^sns\.[a-z]{2}(-[a-z]+)+-[0-9]+\.amazonaws\.co
 
 // Handle checks one SNS message and returns what it reports.
 //
-// Every message must be signed (SignatureVersion 1, SHA1withRSA, or 2,
-// SHA256withRSA) by a certificate from an https://sns.<region>.amazonaws.com
-// URL ending in .pem, carry a Timestamp less than an hour old, and come
-// from one of Topics; these are checked before anything is fetched, and
-// any failure is ErrSignature. A SubscriptionConfirmation is confirmed by
+// Every message must carry a Timestamp less than an hour old, come from
+// one of Topics, and name a signing certificate at an
+// https://sns.<region>.amazonaws.com URL ending in .pem; all three are
+// checked before anything is fetched. Then its signature (SignatureVersion
+// 1, SHA1withRSA, or 2, SHA256withRSA) must verify with that certificate.
+// Any failure there is ErrSignature. A SubscriptionConfirmation is confirmed by
 // visiting its SubscribeURL (again only an SNS host); a failed visit is
 // ErrUpstream, so SNS sends the confirmation again. A Notification
 // carries an SES notification or event in Message (see sesEvents).
