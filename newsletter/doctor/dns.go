@@ -141,10 +141,41 @@ func (r *resolver) txt(ctx context.Context, name string) ([]string, error) {
 	rrs, err := r.lookup(ctx, name, dns.TypeTXT)
 	var out []string
 	for _, rr := range rrs {
-		out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+		var b strings.Builder
+		for _, s := range rr.(*dns.TXT).Txt {
+			b.WriteString(unescapeTXT(s))
+		}
+		out = append(out, b.String())
 	}
 	return out, err
 }
+
+// unescapeTXT undoes miekg/dns's presentation escapes in a TXT string:
+// \DDD for a byte outside printable ASCII, \" and \\.
+func unescapeTXT(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); n < 256 {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // addrs returns the IPv4 and IPv6 addresses of name. It fails only when
 // both lookups fail.
