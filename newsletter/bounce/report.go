@@ -100,9 +100,11 @@ type Report struct {
 	Original mail.Header
 }
 
-// relayDenied matches replies about the sender's standing rather than the
-// recipient's address ("Relay access denied", "Unable to relay", …).
-var relayDenied = regexp.MustCompile(`(?i)\b(relay(ing)?\s+(access\s+)?(is\s+)?(denied|not\s+(permitted|allowed))|unable\s+to\s+relay)\b`)
+// aboutSender matches replies that are about the sender, its IP address,
+// relaying, authentication, policy, spam or a block list rather than the
+// recipient's address (the words newsletter/mailer weighs for SMTP
+// replies, in short).
+var aboutSender = regexp.MustCompile(`(?i)\b(spam|unsolicited|(black|block|deny) ?list|block|banned|reputation|polic|barracuda|sorbs|dnsbl|uceprotect|dmarc|authenticat|unauthenticat|virus|malware|phish|throttl|sender|helo|ehlo|rdns|reverse dns|prohibit|rate limit|too many|message rejected|content rejected|client host|mail from|not allowed to send)|\b(spf|dkim|rbl|ip|ptr|auth)\b|\brelay|unable to relay|(not|no|cannot) (permitted to |allowed to )?relay`)
 
 // unknownUser matches the words servers use for an address that does not
 // exist, for bounces that give only a bare 5xx code (Yahoo's "554
@@ -110,31 +112,37 @@ var relayDenied = regexp.MustCompile(`(?i)\b(relay(ing)?\s+(access\s+)?(is\s+)?(
 var unknownUser = regexp.MustCompile(`(?i)user unknown|unknown (user|recipient)|no such (user|mailbox|recipient)|(user|mailbox|recipient|address|account) (does not|doesn't) exist|doesn't have an? [^ ]+ account|(recipient|address|mailbox) not found|invalid (recipient|mailbox)`)
 
 // AddressFault reports whether the failure is the recipient address's own
-// fault, so that no mail should go to it again: a permanent report whose
-// enhanced status is 5.1.x (bad mailbox, bad domain, bad syntax, moved;
-// not 5.1.7 or 5.1.8, which are about our sender) or 5.2.1 (mailbox
-// disabled), or, when no specific enhanced status was given, a bare 550,
-// 551 or 553 that does not say relaying was denied, or another bare 5xx
-// whose text says the user does not exist. A 5.7.x policy refusal is never
-// the address's fault.
+// fault, so that no mail should go to it again. It follows the rule for
+// SMTP replies to RCPT TO: a permanent report whose enhanced status is
+// 5.1.x (bad mailbox, bad domain, bad syntax, moved; not 5.1.7, 5.1.8 or
+// 5.1.90, which are about our sender) or 5.2.1 (mailbox disabled), or,
+// when no specific enhanced status was given, a bare 550, 551 or 553;
+// never when the server's words are about the sender, its IP, relaying,
+// policy, spam or a block list. Beyond that rule, a bare 5xx whose text
+// says the user does not exist (Yahoo's "554 delivery error: dd This user
+// doesn't have a … account") counts too. A 5.7.x refusal never does.
 func (r *Report) AddressFault() bool {
 	if r == nil || r.Kind != Permanent {
+		return false
+	}
+	diag := r.Diagnostic
+	if r.Recipient != "" { // an address such as policy@… is no policy block
+		diag = strings.ReplaceAll(diag, r.Recipient, "")
+	}
+	if aboutSender.MatchString(diag) {
 		return false
 	}
 	if s := r.Status; s != "" && !isGeneric(s) {
 		if s == "5.2.1" {
 			return true
 		}
-		return strings.HasPrefix(s, "5.1.") && s != "5.1.7" && s != "5.1.8"
-	}
-	if relayDenied.MatchString(r.Diagnostic) {
-		return false
+		return strings.HasPrefix(s, "5.1.") && s != "5.1.7" && s != "5.1.8" && s != "5.1.90"
 	}
 	switch r.Code {
 	case 550, 551, 553:
 		return true
 	}
-	return r.Code >= 500 && unknownUser.MatchString(r.Diagnostic)
+	return r.Code >= 500 && unknownUser.MatchString(diag)
 }
 
 // isGeneric reports whether an enhanced status says no more than its class
