@@ -166,6 +166,7 @@ func launch(t testing.TB, path, dir string, lines [][]string, addr, password str
 	}
 	cmd := exec.Command(path, confFile)
 	cmd.Dir = dir
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}

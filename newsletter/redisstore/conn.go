@@ -121,6 +121,9 @@ func (p *urlParser) parse(raw string, files TLSFiles) (*redis.UniversalOptions, 
 	case schemeCluster, schemeClusterTLS:
 		opts.IsClusterMode = true
 	default:
+		if strings.Trim(scheme, "abcdefghijklmnopqrstuvwxyz0123456789+.-") != "" {
+			scheme = "…" // not a scheme at all; it may hold a password
+		}
 		return nil, errURL("unknown scheme %q; use redis, rediss, redis+sentinel, redis+cluster or rediss+cluster", scheme)
 	}
 	if at := strings.LastIndex(rest, "@"); at >= 0 {

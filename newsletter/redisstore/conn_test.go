@@ -86,6 +86,7 @@ func TestParseURLRefuses(t *testing.T) {
 		{"127.0.0.1:6379", "not a URL"},
 		{"http://u:" + pw + "@h:1", `unknown scheme "http"`},
 		{"rediss+sentinel://u:" + pw + "@h:1/m", "unknown scheme"},
+		{"u:" + pw + "@redis://h:1/0", `unknown scheme "…"`},
 		{"redis+sentinel://u:" + pw + "@s1:26379,s2:26379", "name the Sentinel master"},
 		{"redis+sentinel://u:" + pw + "@s1:26379/", "name the Sentinel master"},
 		{"redis+sentinel://u:" + pw + "@s1:26379/m/x", `database "x"`},
