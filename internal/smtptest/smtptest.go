@@ -5,6 +5,7 @@ package smtptest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -20,10 +21,11 @@ import (
 
 // Message is one accepted message.
 type Message struct {
-	From string
+	From string // the envelope sender (MAIL FROM)
 	To   string
 	Data []byte
 	At   time.Time
+	TLS  bool // the session ran over TLS (STARTTLS)
 }
 
 // Header parses the message and returns its header.
@@ -48,17 +50,40 @@ func (m Message) Subject() string {
 type Server struct {
 	Addr string
 
-	mu      sync.Mutex
-	srv     *smtp.Server
-	msgs    []Message
-	rejects map[string]*smtp.SMTPError
-	notify  chan struct{}
+	tls *tls.Config // offered through STARTTLS when not nil
+
+	mu         sync.Mutex
+	srv        *smtp.Server
+	msgs       []Message
+	rejects    map[string]*smtp.SMTPError // RCPT TO, by recipient
+	rejectAll  *smtp.SMTPError            // RCPT TO, for every recipient
+	rejectData map[string]*smtp.SMTPError // end of DATA, by recipient
+	rejectMail *smtp.SMTPError            // MAIL FROM
+	notify     chan struct{}
+}
+
+// Option configures a Server at Start.
+type Option func(testing.TB, *Server)
+
+// WithStartTLS makes the server offer STARTTLS with a self-signed
+// certificate for 127.0.0.1 (a client needs InsecureSkipVerify).
+func WithStartTLS() Option {
+	return func(t testing.TB, s *Server) {
+		cfg, err := selfSignedTLS()
+		if err != nil {
+			t.Fatalf("smtptest: certificate: %v", err)
+		}
+		s.tls = cfg
+	}
 }
 
 // Start runs a server on a free port; it stops when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{rejects: map[string]*smtp.SMTPError{}, notify: make(chan struct{}, 1)}
+	s := &Server{rejects: map[string]*smtp.SMTPError{}, rejectData: map[string]*smtp.SMTPError{}, notify: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(t, s)
+	}
 	if err := s.listen("127.0.0.1:0"); err != nil {
 		t.Fatalf("smtptest: %v", err)
 	}
@@ -84,6 +109,7 @@ func (s *Server) listen(addr string) error {
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxRecipients = 50
 	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLSConfig = s.tls
 	s.mu.Lock()
 	s.srv, s.Addr = srv, l.Addr().String()
 	s.mu.Unlock()
@@ -93,6 +119,10 @@ func (s *Server) listen(addr string) error {
 
 // URL is an SMTP_URL for the server (plaintext).
 func (s *Server) URL() string { return "smtp://" + s.Addr + "/?tls=none" }
+
+// StartTLSURL is an SMTP_URL for the server that requires STARTTLS: it
+// works with WithStartTLS (and InsecureSkipVerify), and fails without.
+func (s *Server) StartTLSURL() string { return "smtp://" + s.Addr + "/" }
 
 // Stop closes the server and its connections.
 func (s *Server) Stop() {
@@ -153,12 +183,13 @@ func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &session{s: b.s}, nil
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: b.s, c: c}, nil
 }
 
 type session struct {
 	s    *Server
+	c    *smtp.Conn
 	from string
 	to   []string
 }
@@ -169,6 +200,12 @@ func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.s.mu.Lock()
+	rej := ss.s.rejectMail
+	ss.s.mu.Unlock()
+	if rej != nil {
+		return rej
+	}
 	ss.from = from
 	return nil
 }
@@ -176,6 +213,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
 	rej := ss.s.rejects[strings.ToLower(to)]
+	if rej == nil {
+		rej = ss.s.rejectAll
+	}
 	ss.s.mu.Unlock()
 	if rej != nil {
 		return rej
@@ -192,9 +232,16 @@ func (ss *session) Data(r io.Reader) error {
 	if len(ss.to) == 0 {
 		return errors.New("no recipients")
 	}
+	_, isTLS := ss.c.TLSConnectionState()
 	ss.s.mu.Lock()
 	for _, to := range ss.to {
-		ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: to, Data: b, At: time.Now()})
+		if rej := ss.s.rejectData[strings.ToLower(to)]; rej != nil {
+			ss.s.mu.Unlock()
+			return rej
+		}
+	}
+	for _, to := range ss.to {
+		ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: to, Data: b, At: time.Now(), TLS: isTLS})
 	}
 	ss.s.mu.Unlock()
 	select {
