@@ -173,7 +173,7 @@ func checkMessage(t *testing.T, data []byte, m *newsletter.Message) {
 
 func TestSendOverSMTP(t *testing.T) {
 	srv := newTestServer(t)
-	s := newSender(t, mailer.Config{URL: srv.url("", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none")})
 	m := testMessage("reader@example.com")
 	send(t, s, m)
 
@@ -189,7 +189,7 @@ func TestSendOverSMTP(t *testing.T) {
 
 func TestConnectionReuse(t *testing.T) {
 	srv := newTestServer(t)
-	s := newTransport(t, mailer.Config{URL: srv.url("", "")}).NewSender()
+	s := newTransport(t, mailer.Config{URL: srv.url("", "?tls=none")}).NewSender()
 	for i := 0; i < 3; i++ {
 		send(t, s, testMessage("reader@example.com"))
 	}
@@ -221,7 +221,7 @@ func TestConnectionReuse(t *testing.T) {
 func TestRejected550(t *testing.T) {
 	srv := newTestServer(t)
 	srv.reject("gone@example.com", 550, smtp.EnhancedCode{5, 1, 1}, "No such user")
-	s := newSender(t, mailer.Config{URL: srv.url("", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none")})
 
 	err := sendErr(s, testMessage("gone@example.com"))
 	if !errors.Is(err, newsletter.ErrRejected) {
@@ -240,7 +240,7 @@ func TestNotRejectedWhenServerRefusesUs(t *testing.T) {
 	srv := newTestServer(t)
 	srv.reject("reader@example.com", 554, smtp.EnhancedCode{5, 7, 1}, "<reader@example.com>: Relay access denied")
 	srv.reject("other@example.com", 530, smtp.EnhancedCode{5, 7, 0}, "Authentication required")
-	s := newSender(t, mailer.Config{URL: srv.url("", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none")})
 	for _, to := range []string{"reader@example.com", "other@example.com"} {
 		err := sendErr(s, testMessage(to))
 		if err == nil || errors.Is(err, newsletter.ErrRejected) {
@@ -252,7 +252,7 @@ func TestNotRejectedWhenServerRefusesUs(t *testing.T) {
 func TestTemporary450(t *testing.T) {
 	srv := newTestServer(t)
 	srv.reject("busy@example.com", 450, smtp.EnhancedCode{4, 2, 0}, "Mailbox busy, try later")
-	s := newSender(t, mailer.Config{URL: srv.url("", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none")})
 
 	err := sendErr(s, testMessage("busy@example.com"))
 	if err == nil || errors.Is(err, newsletter.ErrRejected) {
@@ -271,7 +271,7 @@ func TestTemporary450(t *testing.T) {
 
 func TestServerDownThenUp(t *testing.T) {
 	srv := newTestServer(t)
-	s := newSender(t, mailer.Config{URL: srv.url("", ""), Timeout: 2 * time.Second})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none"), Timeout: 2 * time.Second})
 	send(t, s, testMessage("reader@example.com"))
 
 	srv.stop()
@@ -293,7 +293,7 @@ func TestServerDownThenUp(t *testing.T) {
 
 func TestIdleConnectionDroppedByServer(t *testing.T) {
 	srv := newTestServer(t)
-	s := newSender(t, mailer.Config{URL: srv.url("", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("", "?tls=none")})
 	send(t, s, testMessage("reader@example.com"))
 	srv.dropConns()
 	time.Sleep(50 * time.Millisecond)
@@ -310,7 +310,7 @@ func TestIdleConnectionDroppedByServer(t *testing.T) {
 func TestAuth(t *testing.T) {
 	srv := newTestServer(t, withAuth("satina", "p@ss:w/rd"))
 
-	s := newSender(t, mailer.Config{URL: srv.url("satina:p%40ss%3Aw%2Frd", "")})
+	s := newSender(t, mailer.Config{URL: srv.url("satina:p%40ss%3Aw%2Frd", "?tls=none")})
 	send(t, s, testMessage("reader@example.com"))
 	send(t, s, testMessage("reader@example.com"))
 	got := srv.messages()
@@ -324,7 +324,7 @@ func TestAuth(t *testing.T) {
 	// tls=none allows PLAIN without TLS (to any host).
 	send(t, newSender(t, mailer.Config{URL: srv.url("satina:p%40ss%3Aw%2Frd", "?tls=none")}), testMessage("reader@example.com"))
 
-	for _, url := range []string{srv.url("satina:wrong", ""), srv.url("", "")} {
+	for _, url := range []string{srv.url("satina:wrong", "?tls=none"), srv.url("", "?tls=none")} {
 		err := sendErr(newSender(t, mailer.Config{URL: url}), testMessage("reader@example.com"))
 		if err == nil || errors.Is(err, newsletter.ErrRejected) {
 			t.Errorf("%s: err = %v, want a temporary error", url, err)
@@ -415,13 +415,12 @@ func TestParseURL(t *testing.T) {
 		raw  string
 		want mailer.SMTPSettings
 	}{
-		{"smtp://mail.example.org", mailer.SMTPSettings{Host: "mail.example.org", Port: 587, Security: mailer.StartTLSOpportunistic}},
+		{"smtp://mail.example.org", mailer.SMTPSettings{Host: "mail.example.org", Port: 587, Security: mailer.StartTLSRequired}},
 		{"smtp://user:pass@mail.example.org:2525", mailer.SMTPSettings{Host: "mail.example.org", Port: 2525, Username: "user", Password: "pass"}},
 		{"smtps://mail.example.org", mailer.SMTPSettings{Host: "mail.example.org", Port: 465, Security: mailer.ImplicitTLS}},
 		{"SMTPS://u@mail.example.org:4650/", mailer.SMTPSettings{Host: "mail.example.org", Port: 4650, Username: "u", Security: mailer.ImplicitTLS}},
 		{"smtp://relay:25?tls=none", mailer.SMTPSettings{Host: "relay", Port: 25, Security: mailer.NoTLS}},
 		{"smtp://relay?tls=required", mailer.SMTPSettings{Host: "relay", Port: 587, Security: mailer.StartTLSRequired}},
-		{"smtp://relay?tls=opportunistic", mailer.SMTPSettings{Host: "relay", Port: 587}},
 		{"smtp://u%40x.org:p%40%3A%2F%23@[::1]:1025", mailer.SMTPSettings{Host: "::1", Port: 1025, Username: "u@x.org", Password: "p@:/#"}},
 		{"  smtp://127.0.0.1:1025  ", mailer.SMTPSettings{Host: "127.0.0.1", Port: 1025}},
 	}
@@ -449,6 +448,7 @@ func TestParseURL(t *testing.T) {
 		"smtp://mail.example.org:",
 		"smtp://mail.example.org/path",
 		"smtp://mail.example.org?tls=maybe",
+		"smtp://mail.example.org?tls=opportunistic",
 		"smtp://mail.example.org?tls=none&tls=required",
 		"smtp://mail.example.org?timeout=5s",
 		"smtps://mail.example.org?tls=none",
@@ -547,7 +547,7 @@ func TestOutbox(t *testing.T) {
 func TestHeaderInjection(t *testing.T) {
 	srv := newTestServer(t)
 	senders := map[string]newsletter.Sender{
-		"smtp":   newSender(t, mailer.Config{URL: srv.url("", "")}),
+		"smtp":   newSender(t, mailer.Config{URL: srv.url("", "?tls=none")}),
 		"outbox": newSender(t, mailer.Config{OutboxDir: t.TempDir()}),
 	}
 	bad := map[string]func(m *newsletter.Message){
@@ -662,7 +662,7 @@ func TestDKIM(t *testing.T) {
 			}
 
 			srv := newTestServer(t)
-			cfg := mailer.Config{URL: srv.url("", ""), DKIMSelector: "sel1", DKIMKeyFile: k.keyFile}
+			cfg := mailer.Config{URL: srv.url("", "?tls=none"), DKIMSelector: "sel1", DKIMKeyFile: k.keyFile}
 			s := newSender(t, cfg)
 			m := testMessage("reader@example.com")
 			send(t, s, m)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +47,6 @@ func (t *smtpTransport) newClient(dial gomail.DialContextFunc) (*gomail.Client, 
 		opts = append(opts, gomail.WithDialContextFunc(dial))
 	}
 	switch t.settings.Security {
-	case StartTLSOpportunistic:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	case StartTLSRequired:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	case ImplicitTLS, NoTLS:
@@ -91,10 +87,14 @@ type smtpSender struct {
 var errSenderClosed = errors.New("mailer: Send on a closed Sender")
 
 // Send delivers m over the Sender's connection, connecting first when
-// there is none. A 5xx reply to RCPT TO yields an error wrapping
-// newsletter.ErrRejected; any other error is temporary. After a
-// connection-level failure the connection is dropped and the next Send
-// dials again. Cancelling ctx aborts the exchange by closing the connection.
+// there is none. A refusal by the server is a *ReplyError whose verdict
+// (see Classify) errors.Is sees as newsletter.ErrRejected (the address is
+// bad), ErrBlocked (the sender or the message was refused) or ErrDeferred
+// (try later); a server without STARTTLS where SMTP_URL requires it is
+// ErrNoStartTLS (ErrBlocked); anything else is temporary. No error text
+// holds the recipient's whole address. After a connection-level failure
+// the connection is dropped and the next Send dials again. Cancelling ctx
+// aborts the exchange by closing the connection.
 func (s *smtpSender) Send(ctx context.Context, m *newsletter.Message) error {
 	if s.closed {
 		return errSenderClosed
@@ -103,8 +103,15 @@ func (s *smtpSender) Send(ctx context.Context, m *newsletter.Message) error {
 	if err != nil {
 		return err
 	}
+	// The recipient, and a VERP envelope sender that encodes it, are kept
+	// out of every error text.
+	hide := []string{m.To}
+	if m.EnvelopeFrom != "" {
+		hide = append(hide, m.EnvelopeFrom)
+	}
+	to := maskAddress(m.To)
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mailer: not sent to %s: %w", m.To, err)
+		return fmt.Errorf("mailer: not sent to %s: %w", to, err)
 	}
 	stop := context.AfterFunc(ctx, s.interrupt)
 	defer stop()
@@ -114,9 +121,9 @@ func (s *smtpSender) Send(ctx context.Context, m *newsletter.Message) error {
 		if !reused {
 			if err := s.connect(ctx); err != nil {
 				if ctx.Err() != nil {
-					return fmt.Errorf("mailer: connect to %s: %w (%v)", s.t.settings.Addr(), ctx.Err(), err)
+					return fmt.Errorf("mailer: connect to %s: %w (%v)", s.t.settings.Addr(), ctx.Err(), hideIn(err, hide...))
 				}
-				return fmt.Errorf("mailer: connect to %s: %w", s.t.settings.Addr(), err)
+				return fmt.Errorf("mailer: connect to %s: %w", s.t.settings.Addr(), connectFailure(err, hide...))
 			}
 		}
 		err := s.client.SendWithSMTPClient(s.conn, msg)
@@ -142,7 +149,10 @@ func (s *smtpSender) Send(ctx context.Context, m *newsletter.Message) error {
 			// a new connection.
 			continue
 		}
-		return classify(ctx, m.To, err, se)
+		if ctx.Err() != nil {
+			return fmt.Errorf("mailer: send to %s: %w (%v)", to, ctx.Err(), hideIn(err, hide...))
+		}
+		return fmt.Errorf("mailer: send to %s: %w", to, sendFailure(err, se, hide...))
 	}
 }
 
@@ -167,28 +177,6 @@ func assess(se *gomail.SendError) (keep, retry bool) {
 	}
 	// DATA, the message body, RSET: the state is unclear, start afresh.
 	return false, false
-}
-
-// relayDenied matches replies about the sender's standing, not the
-// recipient's address ("Relay access denied", "Unable to relay", …).
-var relayDenied = regexp.MustCompile(`(?i)\b(relay(ing)?\s+(access\s+)?(is\s+)?(denied|not\s+(permitted|allowed))|unable\s+to\s+relay)\b`)
-
-// classify wraps a send error: ErrRejected for a 5xx reply to RCPT TO,
-// a plain (temporary) error otherwise.
-func classify(ctx context.Context, to string, err error, se *gomail.SendError) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("mailer: send to %s: %w (%v)", to, ctx.Err(), err)
-	}
-	if se != nil && se.Reason == gomail.ErrSMTPRcptTo {
-		code := se.ErrorCode()
-		// 530: authentication required; a relay refusal: both say the
-		// server is misconfigured for us, not that the address is bad.
-		text := strings.ReplaceAll(se.Error(), to, "")
-		if code >= 500 && code <= 599 && code != 530 && !relayDenied.MatchString(text) {
-			return fmt.Errorf("mailer: %s: %w: %v", to, newsletter.ErrRejected, err)
-		}
-	}
-	return fmt.Errorf("mailer: send to %s: %w", to, err)
 }
 
 // connect dials, greets, upgrades to TLS and authenticates.

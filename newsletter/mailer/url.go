@@ -13,14 +13,10 @@ import (
 type Security int
 
 const (
-	// StartTLSOpportunistic upgrades the connection with STARTTLS when the
-	// server offers it and carries on in plaintext when it does not. It is
-	// the default for smtp:// URLs. Credentials are still never sent in
-	// plaintext to a host other than localhost.
-	StartTLSOpportunistic Security = iota
-	// StartTLSRequired refuses to send unless the server offers STARTTLS
-	// (smtp://…?tls=required).
-	StartTLSRequired
+	// StartTLSRequired upgrades the connection with STARTTLS and refuses
+	// to send when the server does not offer it (ErrNoStartTLS). It is the
+	// default for smtp:// URLs; ?tls=required says the same.
+	StartTLSRequired Security = iota
 	// ImplicitTLS speaks TLS from the first byte (smtps://).
 	ImplicitTLS
 	// NoTLS never upgrades the connection and allows credentials in
@@ -31,8 +27,6 @@ const (
 // String names the mode as it is written in SMTP_URL.
 func (s Security) String() string {
 	switch s {
-	case StartTLSOpportunistic:
-		return "opportunistic"
 	case StartTLSRequired:
 		return "required"
 	case ImplicitTLS:
@@ -79,9 +73,8 @@ func (s *SMTPSettings) String() string {
 			u.User = url.User(s.Username)
 		}
 	}
-	switch s.Security {
-	case StartTLSRequired, NoTLS:
-		u.RawQuery = "tls=" + s.Security.String()
+	if s.Security == NoTLS {
+		u.RawQuery = "tls=none"
 	}
 	return u.String()
 }
@@ -91,8 +84,9 @@ func (s *SMTPSettings) String() string {
 //	smtp://[user[:password]@]host[:port][?tls=none|required]
 //	smtps://[user[:password]@]host[:port]
 //
-// smtp:// upgrades with STARTTLS when the server offers it (tls=required
-// insists on it, tls=none never tries); smtps:// uses implicit TLS. The port
+// smtp:// requires STARTTLS: a server that offers none gets no mail
+// (tls=required says the same; tls=none never upgrades and allows
+// plaintext, credentials included); smtps:// uses implicit TLS. The port
 // defaults to 587 for smtp:// and 465 for smtps://. User and password must be
 // percent-encoded when they contain reserved characters such as '@', ':',
 // '/' or '#'. Errors start with "SMTP_URL: " and never contain the password.
@@ -118,7 +112,7 @@ func ParseURL(raw string) (*SMTPSettings, error) {
 	s := &SMTPSettings{}
 	switch strings.ToLower(u.Scheme) {
 	case "smtp":
-		s.Security = StartTLSOpportunistic
+		s.Security = StartTLSRequired
 		s.Port = DefaultSubmissionPort
 	case "smtps":
 		s.Security = ImplicitTLS
@@ -172,10 +166,10 @@ func ParseURL(raw string) (*SMTPSettings, error) {
 		switch v {
 		case "none":
 			s.Security = NoTLS
-		case "required":
+		case "required", "":
 			s.Security = StartTLSRequired
-		case "opportunistic", "":
-			s.Security = StartTLSOpportunistic
+		case "opportunistic":
+			return nil, errors.New("SMTP_URL: tls=opportunistic is gone: smtp:// now requires STARTTLS; use tls=none to allow plaintext")
 		default:
 			return nil, fmt.Errorf("SMTP_URL: unknown tls=%q, want none or required", vals[0])
 		}
