@@ -80,6 +80,20 @@ func (b *builder) build(m *newsletter.Message) (*gomail.Msg, error) {
 	if err := checkText("subject", m.Subject); err != nil {
 		return nil, err
 	}
+	if m.ID != "" && !validMessageID(m.ID) {
+		return nil, invalid("Message-ID %q is not id-left@id-right without angle brackets", m.ID)
+	}
+	var envFrom string
+	if m.EnvelopeFrom != "" {
+		if err := checkText("envelope sender", m.EnvelopeFrom); err != nil {
+			return nil, err
+		}
+		a, err := mail.ParseAddress(m.EnvelopeFrom)
+		if err != nil || a.Name != "" || a.Address != m.EnvelopeFrom {
+			return nil, invalid("envelope sender is not a bare address")
+		}
+		envFrom = a.Address
+	}
 	for name, value := range m.Headers {
 		if !validFieldName(name) {
 			return nil, invalid("header name %q", name)
@@ -108,7 +122,16 @@ func (b *builder) build(m *newsletter.Message) (*gomail.Msg, error) {
 	msg.AddToMailAddress(&mail.Address{Name: m.ToName, Address: to.Address})
 	msg.Subject(m.Subject) // RFC 2047 Q-encoded when not plain ASCII
 	msg.SetDateWithValue(time.Now())
-	msg.SetMessageIDWithValue(b.newMessageID())
+	if m.ID != "" {
+		msg.SetMessageIDWithValue(m.ID) // the same on every attempt
+	} else {
+		msg.SetMessageIDWithValue(b.newMessageID())
+	}
+	if envFrom != "" {
+		if err := msg.EnvelopeFrom(envFrom); err != nil {
+			return nil, invalid("envelope sender: %v", err)
+		}
+	}
 	for name, value := range m.Headers {
 		if isPrintableASCII(value) && len(name)+2+len(value) <= maxLine {
 			// Exactly as given, on one line (List-Unsubscribe stays
@@ -140,6 +163,28 @@ func (b *builder) build(m *newsletter.Message) (*gomail.Msg, error) {
 // angle brackets go-mail adds.
 func (b *builder) newMessageID() string {
 	return randomHex(16) + "@" + b.domain
+}
+
+// maxMessageID bounds a Message-ID so that its header line stays within
+// RFC 5322's 998 characters.
+const maxMessageID = 900
+
+// validMessageID reports whether id can go between the angle brackets of a
+// Message-ID: dot-atom text (RFC 5322 atext and dots) on either side of
+// one @.
+func validMessageID(id string) bool {
+	if len(id) > maxMessageID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && strings.IndexByte("!#$%&'*+-/=?^_`{|}~.@", c) < 0 {
+			return false
+		}
+	}
+	at := strings.IndexByte(id, '@')
+	return at > 0 && at < len(id)-1 && strings.Count(id, "@") == 1
 }
 
 // randomHex returns n random bytes in hex.
