@@ -53,6 +53,22 @@ func (z *testZone) add(rrs ...dns.RR) {
 	}
 }
 
+// failOn makes names answer SERVFAIL.
+func (z *testZone) failOn(names ...string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	for _, n := range names {
+		z.servfail[dns.Fqdn(strings.ToLower(n))] = true
+	}
+}
+
+// truncate makes every UDP answer empty and truncated.
+func (z *testZone) truncate() {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.truncateUDP = true
+}
+
 // ServeDNS answers from the zone: NXDOMAIN for unknown names, an empty
 // answer when the name has no records of the type.
 func (z *testZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
