@@ -130,10 +130,11 @@ func mailChecks(ctx context.Context, c Config) []func() []Result {
 			Fix: "Set MAIL_FROM to the address letters come from, such as `Letters <letters@example.org>`, on a domain you own."})
 	}
 	var envelope string
+	var badEnvelope *Result
 	if strings.TrimSpace(c.ReturnPath) != "" {
 		if envelope, err = addressDomain(c.ReturnPath); err != nil {
-			return fixed(Result{Check: CheckSPF, Level: Fail, Message: "RETURN_PATH " + err.Error(),
-				Fix: "Set RETURN_PATH to an address on your domain, such as bounces@example.org, or leave it empty."})
+			badEnvelope = &Result{Check: CheckSPF, Level: Fail, Message: "RETURN_PATH " + err.Error(),
+				Fix: "Set RETURN_PATH to an address on your domain, such as bounces@example.org, or leave it empty."}
 		}
 	}
 	host := smtpHostName(c.SMTPHost)
@@ -160,6 +161,9 @@ func mailChecks(ctx context.Context, c Config) []func() []Result {
 	return []func() []Result{
 		func() []Result { return []Result{checkDKIM(ctx, res, from, c.DKIMSelector, c.DKIMKeyFile)} },
 		func() []Result {
+			if badEnvelope != nil {
+				return []Result{checkSPF(ctx, res, from, host, "MAIL_FROM's domain"), *badEnvelope}
+			}
 			if envelope == "" || envelope == from {
 				return []Result{checkSPF(ctx, res, from, host, "MAIL_FROM's domain, the envelope sender")}
 			}

@@ -200,3 +200,34 @@ func TestSPFMacros(t *testing.T) {
 		}
 	}
 }
+
+func TestBadReturnPathKeepsOtherChecks(t *testing.T) {
+	c := goodConfig("", writeKey(t, rsaKey(), false))
+	c.ReturnPath = "bounces-at-nowhere"
+	rs := runWith(t, c, goodZone(t, rsaKey())...)
+	want(t, only(t, rs, CheckDKIM), OK, "publishes")
+	want(t, only(t, rs, CheckDMARC), OK, "p=quarantine")
+	if len(rs) != 7 || rs[1].Check != CheckSPF || rs[1].Level != OK || rs[2].Check != CheckSPF {
+		t.Fatalf("want SPF ok for MAIL_FROM then a RETURN_PATH failure, got %+v", rs)
+	}
+	want(t, rs[2], Fail, "RETURN_PATH is not an address", "Set RETURN_PATH")
+	if strings.Contains(rs[2].Message, "bounces") {
+		t.Errorf("message shows the address: %q", rs[2].Message)
+	}
+}
+
+func TestSMTPHostName(t *testing.T) {
+	for in, want := range map[string]string{
+		"smtp.example.org":                          "smtp.example.org",
+		"SMTP.Example.org.":                         "smtp.example.org",
+		"smtp.example.org:587":                      "smtp.example.org",
+		"[2001:db8::1]:25":                          "2001:db8::1",
+		"smtps://user:s3cret@smtp.example.org:465":  "smtp.example.org",
+		"smtp://user:s3cret@smtp.example.org?tls=x": "smtp.example.org",
+		"": "",
+	} {
+		if got := smtpHostName(in); got != want {
+			t.Errorf("smtpHostName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
