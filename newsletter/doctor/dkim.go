@@ -97,7 +97,7 @@ func checkDKIM(ctx context.Context, res *resolver, domain, selector, keyFile str
 		return r
 	}
 	if ok, why := rec.matches(key); !ok {
-		r.Level, r.Message = Fail, "the DKIM record at "+name+" does not match DKIM_KEY_FILE: "+why+"; every signature fails"
+		r.Level, r.Message = Fail, "the DKIM record at "+name+" does not match DKIM_KEY_FILE ("+why+"): every signature fails"
 		r.Fix = publish("Replace the record with this one (or point DKIM_KEY_FILE at the key you published):")
 		return r
 	}

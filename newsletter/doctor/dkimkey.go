@@ -177,7 +177,7 @@ func (r *dkimRecord) matches(k crypto.Signer) (ok bool, why string) {
 	switch priv := k.(type) {
 	case *rsa.PrivateKey:
 		if r.keyType != "rsa" {
-			return false, "the record says k=" + r.keyType + " but DKIM_KEY_FILE holds an RSA key"
+			return false, "it says k=" + r.keyType + " but DKIM_KEY_FILE holds an RSA key"
 		}
 		pub, err := x509.ParsePKIXPublicKey(r.key)
 		if err != nil {
@@ -189,14 +189,14 @@ func (r *dkimRecord) matches(k crypto.Signer) (ok bool, why string) {
 			pub = rp
 		}
 		if rp, isRSA := pub.(*rsa.PublicKey); !isRSA || !priv.PublicKey.Equal(rp) {
-			return false, "the key in DNS is not the public half of DKIM_KEY_FILE"
+			return false, "it holds another key"
 		}
 	case ed25519.PrivateKey:
 		if r.keyType != "ed25519" {
-			return false, "the record says k=" + r.keyType + " but DKIM_KEY_FILE holds an Ed25519 key"
+			return false, "it says k=" + r.keyType + " but DKIM_KEY_FILE holds an Ed25519 key"
 		}
 		if !priv.Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(r.key)) {
-			return false, "the key in DNS is not the public half of DKIM_KEY_FILE"
+			return false, "it holds another key"
 		}
 	default:
 		return false, "DKIM_KEY_FILE holds an unsupported key"
