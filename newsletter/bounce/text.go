@@ -66,7 +66,7 @@ func containsAny(lower string, words []string) bool {
 
 // bounceSubject matches the subjects of bounces; it counts only for mail
 // from a delivery system (null sender, MAILER-DAEMON, postmaster).
-var bounceSubject = regexp.MustCompile(`(?i)undeliver|delivery status notification|failure notice|returned mail|delivery fail|mail delivery|non-?delivery|could not be delivered|not delivered|delivery (has )?failed|delivery delayed|delayed mail|warning: message|rejected`)
+var bounceSubject = regexp.MustCompile(`(?i)undeliver|delivery status notification|failure notice|returned mail|delivery fail|mail delivery|non-?delivery|could not be delivered|not delivered|delivery (has )?failed|delivery delayed|delayed mail|warning: message|rejected|unzustellbar|nicht zustellbar|non remis|non distribuable|impossible de remettre|no se pudo entregar|non recapitabile`)
 
 // daemonFrom matches the local parts delivery systems send from.
 var daemonFrom = regexp.MustCompile(`(?i)^(mailer-daemon|postmaster|mail-daemon|mailer_daemon|mdaemon)@`)
