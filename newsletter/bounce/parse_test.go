@@ -211,3 +211,29 @@ func TestCapsMessageSize(t *testing.T) {
 		t.Fatalf("Parse of an oversized bounce = %+v, %v; want a permanent report", r, err)
 	}
 }
+
+// TestLineEndings: CRLF (as IMAP serves mail), LF and the bare CR of old
+// Mac mail all read the same.
+func TestLineEndings(t *testing.T) {
+	for _, c := range corpus {
+		raw, err := os.ReadFile(filepath.Join("testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lf := strings.ReplaceAll(string(raw), "\r\n", "\n")
+		for name, text := range map[string]string{
+			"crlf": strings.ReplaceAll(lf, "\n", "\r\n"),
+			"lf":   lf,
+			"cr":   strings.ReplaceAll(lf, "\n", "\r"),
+		} {
+			r, err := Parse([]byte(text), testReturnPath)
+			if err != nil {
+				t.Errorf("%s %s: %v", c.file, name, err)
+				continue
+			}
+			if r.Kind != c.kind || r.Tag != c.tag || r.Recipient != c.recipient || r.Status != c.status || r.OriginalMessageID != c.origID {
+				t.Errorf("%s %s: got %v %q %q %q %q", c.file, name, r.Kind, r.Tag, r.Recipient, r.Status, r.OriginalMessageID)
+			}
+		}
+	}
+}
