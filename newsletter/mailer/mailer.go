@@ -8,8 +8,15 @@
 // DKIM-signed for the From domain.
 //
 // The SMTP transport keeps one connection per Sender for many messages.
-// A 5xx reply to RCPT TO yields an error wrapping newsletter.ErrRejected;
-// every other failure is temporary.
+// smtp:// requires STARTTLS (ErrNoStartTLS otherwise; ?tls=none allows
+// plaintext), smtps:// speaks TLS from the start. A refusal by the server
+// is a *ReplyError judged by Classify: newsletter.ErrRejected only when the
+// server refused the recipient's address at RCPT TO, ErrBlocked when it
+// refused the sender or the message, ErrDeferred for a 4xx; every other
+// failure is temporary. No error text holds a recipient's whole address.
+//
+// A Message's ID, when set, is its Message-ID on every attempt; its
+// EnvelopeFrom, when set, is the MAIL FROM.
 package mailer
 
 import (
