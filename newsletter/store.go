@@ -83,11 +83,19 @@ type Store interface {
 	// Hit counts one request from key in the window that holds at and
 	// returns the count so far and when the window ends.
 	Hit(ctx context.Context, key string, at time.Time, window time.Duration) (int64, time.Time, error)
-	// Secret returns the key for signed links, creating it once.
-	Secret(ctx context.Context) ([]byte, error)
-	// SequenceVersion swaps the stored content hash of a sequence and
-	// returns the previous one.
-	SequenceVersion(ctx context.Context, sequence, hash string) (string, error)
+	// SequenceVersion returns the content hash of a sequence recorded by
+	// SetSequenceVersion, "" before the first.
+	SequenceVersion(ctx context.Context, sequence string) (string, error)
+	// SetSequenceVersion records the content hash of a sequence whose
+	// schedule now agrees with it.
+	SetSequenceVersion(ctx context.Context, sequence, hash string) error
+
+	// SendingState, PauseSending and ResumeSending keep whether letters
+	// and steps go out (see Sending). PauseSending keeps an earlier pause
+	// and its reason; both report whether they changed the state.
+	SendingState(ctx context.Context) (Sending, error)
+	PauseSending(ctx context.Context, st Sending) (bool, error)
+	ResumeSending(ctx context.Context, at time.Time) (bool, error)
 
 	Queue
 	Letters
@@ -102,6 +110,10 @@ type Queue interface {
 	Schedule(ctx context.Context, j Job, due time.Time) error
 	// Claim takes up to n jobs due at now and hides them until now+lease.
 	Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]Job, error)
+	// Extend moves the lease of held jobs (held[i] is job i's lease end)
+	// to until, for each that still sits where its lease put it, and
+	// reports which moved: the heartbeat of a living worker.
+	Extend(ctx context.Context, jobs []Job, held []time.Time, until time.Time) ([]bool, error)
 	// Retry puts a claimed job back at due with one more attempt counted.
 	Retry(ctx context.Context, j Job, due time.Time) error
 	// Drop removes a job.

@@ -47,7 +47,7 @@ func (s *process) admin(method, path string, body, out any) int {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -323,7 +323,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // newService starts `newsletter serve` on a free port with the settings
-// every process test shares (admin token "admin-secret", a fixed
+// every process test shares (admin token "admin-secret-for-the-tests", a fixed
 // SECRET_KEY, no signup limit, text logs), overridden and completed by
 // vars: REDIS_URL, REDIS_PREFIX, SMTP_URL and whatever else the test
 // needs. When the test ends the process is killed if still running, and
@@ -337,7 +337,7 @@ func newService(t *testing.T, vars map[string]string) *process {
 		t.Fatal(err)
 	}
 	all := map[string]string{
-		"ADDR": addr, "BASE_URL": base, "SIGNUP_LIMIT": "0", "ADMIN_TOKEN": "admin-secret",
+		"ADDR": addr, "BASE_URL": base, "SIGNUP_LIMIT": "0", "ADMIN_TOKEN": "admin-secret-for-the-tests",
 		"SECRET_KEY": strings.Repeat("5e", 32), "POSTAL_ADDRESS": "1 Test Street, Testville",
 		"MAIL_FROM": "Satina <letters@example.org>", "LOG_FORMAT": "text",
 	}
@@ -479,7 +479,7 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 
 	// Progress as the admin API shows it: every reader at step 6.
 	req, _ := http.NewRequest("GET", base+"/admin/api/subscribers?status=confirmed", nil)
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

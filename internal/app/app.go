@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -92,10 +94,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		a.closers = append(a.closers, closeRedis)
 	}
 	a.Store = redisstore.New(a.Redis, cfg.RedisPrefix)
+	if err := WaitForRedis(ctx, a.Store, a.Log); err != nil {
+		return nil, err
+	}
 	if err := Upgrade(ctx, a.Store, a.Log); err != nil {
 		return nil, err
 	}
-	secret, err := SecretKey(ctx, cfg, a.Store, a.Log)
+	secret, err := SecretKey(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +120,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Worker = &worker.Worker{
 		Store: a.Store, Transport: a.Transport, Sequences: a.Sequences, DefaultTZ: cfg.DefaultTZ, Clock: a.Clock,
 		Log: a.Log, Metrics: a.Metrics, Composer: a.Composer,
-		Concurrency: cfg.Concurrency, Lease: cfg.Lease, Poll: d.Poll,
+		Concurrency: cfg.Concurrency, Lease: cfg.Lease, Poll: d.Poll, MessageIDDomain: fromDomain(cfg.Mail.From),
 	}
 	if cfg.MailRate > 0 { // MAIL_RATE: one pace shared through Redis by every worker
 		limiter, err := redisstore.NewMailLimiter(a.Redis, cfg.RedisPrefix, cfg.MailRate)
@@ -128,7 +133,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log}
 	a.Web = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
-		WebhookSecret: cfg.WebhookSecret, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
+		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
 		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})
 	return a, nil
 }
@@ -140,4 +145,15 @@ func (a *App) Close() {
 		a.closers[i]()
 	}
 	a.closers = nil
+}
+
+// fromDomain is the domain of the address in from ("Name <a@b>"), or ""
+// when it has none.
+func fromDomain(from string) string {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return ""
+	}
+	_, domain, _ := strings.Cut(a.Address, "@")
+	return domain
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,25 +58,36 @@ func checkPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) 
 	}
 }
 
-// SecretKey is SECRET_KEY, or a key kept in Redis (waiting for Redis to
-// answer at start).
-func SecretKey(ctx context.Context, cfg *config.Config, store *redisstore.Store, log *slog.Logger) ([]byte, error) {
+// SecretKey is SECRET_KEY. Without it (only allowed with the embedded
+// Redis, config.Load refuses it otherwise) a key is made for this run:
+// its links die with the process, as everything else in dev mode does.
+func SecretKey(cfg *config.Config) ([]byte, error) {
 	if cfg.SecretKey != "" {
 		return config.ParseSecretKey(cfg.SecretKey)
 	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// WaitForRedis waits, with a growing pause, until Redis answers: a service
+// started before its Redis comes up by itself once Redis does.
+func WaitForRedis(ctx context.Context, store *redisstore.Store, log *slog.Logger) error {
 	wait := time.Second
 	for {
-		key, err := store.Secret(ctx)
+		err := store.Ping(ctx)
 		if err == nil {
-			return key, nil
+			return nil
 		}
 		if !errors.Is(err, newsletter.ErrUnavailable) || ctx.Err() != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+			return fmt.Errorf("REDIS_URL: %w", err)
 		}
 		log.Warn("waiting for Redis", "err", strings.TrimSpace(err.Error()), "retry_in", wait)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, 30*time.Second)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/worker"
 )
 
@@ -33,6 +34,13 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	errs := make(chan error, 2)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	guard := &worker.Guard{Store: a.Store, Clock: a.Clock, Log: log,
+		Paused: func() { a.Metrics.Pauses.WithLabelValues(newsletter.PausedByDataLoss).Inc() }}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		guard.Run(runCtx)
+	}()
 	if mode != Web {
 		a.Service.Wake = a.Worker.Wake
 		if a.Worker.Limiter != nil {

@@ -5,10 +5,12 @@ package apptest
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +34,7 @@ import (
 // Options change the assembled service.
 type Options struct {
 	Sequences      *sequences.Set // default: the built-in set
-	AdminToken     string         // default "admin-secret"
+	AdminToken     string         // default "admin-secret-for-the-tests"
 	SignupLimit    int            // default 0 (off)
 	TrustedProxies []netip.Prefix
 	Start          time.Time // the fake clock's start; default 2026-03-02 09:00 UTC (a Monday)
@@ -70,7 +72,7 @@ func Start(t testing.TB, o Options) *App {
 		o.Sequences = set
 	}
 	if o.AdminToken == "" {
-		o.AdminToken = "admin-secret"
+		o.AdminToken = "admin-secret-for-the-tests"
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -81,7 +83,8 @@ func Start(t testing.TB, o Options) *App {
 	a := &App{}
 	a.Redis, a.Prefix = testkit.Redis(t)
 	a.SMTP = smtptest.Start(t)
-	deps := app.Deps{Sequences: o.Sequences, Redis: a.Redis, Poll: 20 * time.Millisecond}
+	deps := app.Deps{Sequences: o.Sequences, Redis: a.Redis, Poll: 20 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if o.RealClock {
 		a.Clock = newsletter.SystemClock{}
 	} else {
@@ -153,4 +156,13 @@ func defaultSequence(set *sequences.Set) string {
 		return "guide"
 	}
 	return set.IDs()[0]
+}
+
+// testLog writes the service's warnings and errors to the test's log,
+// shown when the test fails or runs with -v.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

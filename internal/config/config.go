@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -31,13 +32,15 @@ var Variables = []Variable{
 	{"BASE_URL", "http://localhost:8080", "public origin used in every link that goes out"},
 	{"REDIS_URL", "", "redis://[user:pass@]host:port/db or rediss://; empty: embedded in-memory Redis (dev mode, nothing persists)"},
 	{"REDIS_PREFIX", "nl:", "prefix of every Redis key, so that several services (or tests) can share one Redis"},
-	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered), smtps:// (implicit TLS), ?tls=none for plaintext; empty: write .eml files to OUTBOX_DIR"},
+	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS required), smtps:// (implicit TLS), ?tls=none allows plaintext; empty: write .eml files to OUTBOX_DIR"},
 	{"OUTBOX_DIR", "./outbox", "where dev-mode mail goes"},
 	{"MAIL_FROM", "Newsletter <newsletter@localhost>", "sender"},
 	{"POSTAL_ADDRESS", "", "sender's postal address for every footer (a warning when empty)"},
-	{"ADMIN_TOKEN", "", "bearer token for /admin/api and the password of /admin; empty disables both"},
+	{"ADMIN_TOKEN", "", "bearer token for /admin/api and the password of /admin, at least 24 characters (e.g. openssl rand -hex 24); empty disables both"},
 	{"WEBHOOK_SECRET", "", "shared secret of the Postmark bounce/complaint webhook (POST /webhooks/postmark, as Basic auth password); empty: off"},
-	{"SECRET_KEY", "", "key for signed links; empty: generated once and kept in Redis"},
+	{"SECRET_KEY", "", "key for signed links, at least 32 characters (e.g. openssl rand -hex 32); required with REDIS_URL, so that links outlive a lost Redis; empty with the embedded Redis: made per run"},
+	{"METRICS_TOKEN", "", "bearer token for GET /metrics; empty: /metrics answers 404"},
+	{"LATE_LETTER_GRACE", "1h", "a letter that cannot start (or go on) within this long of its time is held for the author instead of sent late (Go duration)"},
 	{"SEQUENCES_DIR", "", "folder of sequences; empty: the built-in sequences"},
 	{"DEFAULT_SEQUENCE", "guide", "sequence a signup joins when the form names none"},
 	{"TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
@@ -46,7 +49,7 @@ var Variables = []Variable{
 	{"DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) for DKIM"},
 	{"DEFAULT_TZ", "UTC", "time zone for subscribers whose browser sent none"},
 	{"SEND_CONCURRENCY", "4", "sending goroutines per worker, each with one SMTP connection"},
-	{"WORKER_LEASE", "2m", "how long a claimed job is hidden from other workers (Go duration); a killed worker's jobs come back after it"},
+	{"WORKER_LEASE", "15s", "how long a claimed job stays hidden from other workers without a heartbeat (Go duration): a living worker renews it every third of it; a killed one's jobs go out again after it"},
 	{"MAIL_RATE", "0", "messages per second across all workers; 0: no limit"},
 	{"SUBJECT_PREFIX", "", "put before every subject, for a neutral lock-screen preview"},
 	{"CRISIS_LINE", "If you are in crisis, call or text 988 in the US, or your local emergency number.", "footer line with crisis resources"},
@@ -56,9 +59,14 @@ var Variables = []Variable{
 	{"PPROF_ADDR", "", "loopback address for Go's profiler at /debug/pprof/ (e.g. 127.0.0.1:6060); empty: off"},
 }
 
+// MinAdminToken is the shortest ADMIN_TOKEN the service accepts.
+const MinAdminToken = 24
+
 // Config is every setting, read once at start.
 type Config struct {
 	Addr, BaseURL, RedisURL, OutboxDir, PostalAddress, AdminToken, SecretKey, WebhookSecret string
+	MetricsToken                                                                            string
+	LateLetterGrace                                                                         time.Duration
 	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle                     string
 	LogFormat, RedisPrefix, PprofAddr                                                       string
 	Redis                                                                                   *redis.Options
@@ -96,6 +104,7 @@ func Load() (*Config, error) {
 		SequencesDir: Env("SEQUENCES_DIR"), DefaultSequence: Env("DEFAULT_SEQUENCE"),
 		SubjectPrefix: envRaw("SUBJECT_PREFIX"), CrisisLine: Env("CRISIS_LINE"), SiteTitle: Env("SITE_TITLE"),
 		LogFormat: Env("LOG_FORMAT"), RedisPrefix: Env("REDIS_PREFIX"), PprofAddr: Env("PPROF_ADDR"),
+		MetricsToken: Env("METRICS_TOKEN"),
 	}
 	rawBase := Env("BASE_URL")
 	if _, set := os.LookupEnv("BASE_URL"); !set {
@@ -154,6 +163,21 @@ func Load() (*Config, error) {
 	}
 	if c.PendingRetention, err = sequences.ParseDuration(Env("PENDING_RETENTION")); err != nil || c.PendingRetention < time.Hour {
 		return nil, fmt.Errorf("PENDING_RETENTION: %q is not a duration of an hour or more, such as 7d", Env("PENDING_RETENTION"))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < MinAdminToken {
+		return nil, fmt.Errorf("ADMIN_TOKEN: %d characters is too easy to guess; use at least %d (e.g. openssl rand -hex 24), or leave it empty to switch the desk and admin API off", len(c.AdminToken), MinAdminToken)
+	}
+	if c.RedisURL != "" && c.SecretKey == "" {
+		return nil, errors.New("SECRET_KEY: required with REDIS_URL, so that the links already mailed keep working if Redis is lost or replaced; " +
+			"make one with `openssl rand -hex 32` and keep it with your other secrets")
+	}
+	if c.SecretKey != "" {
+		if _, err := ParseSecretKey(c.SecretKey); err != nil {
+			return nil, err
+		}
+	}
+	if c.LateLetterGrace, err = time.ParseDuration(Env("LATE_LETTER_GRACE")); err != nil || c.LateLetterGrace < time.Minute {
+		return nil, fmt.Errorf("LATE_LETTER_GRACE: %q is not a duration of a minute or more, such as 1h", Env("LATE_LETTER_GRACE"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)

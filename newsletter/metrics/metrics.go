@@ -21,6 +21,10 @@ type Metrics struct {
 	Retried       *prometheus.CounterVec // by kind
 	Dropped       *prometheus.CounterVec // by kind and reason
 	SendSeconds   prometheus.Histogram
+	Paused        prometheus.Gauge       // 1 while sending is paused
+	Pauses        *prometheus.CounterVec // by who paused: author, breaker, data-loss
+	Refusals      prometheus.Counter     // refusals of the sender or the message (5.7.x and kin)
+	Deferrals     prometheus.Counter     // 4xx replies that slowed sending down
 }
 
 // Depth reports the queue's size and how much of it is due.
@@ -59,8 +63,21 @@ func New(q Depth) *Metrics {
 			Name: "newsletter_send_seconds", Help: "Time for the SMTP server to accept one mail.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
+		Paused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "newsletter_sending_paused", Help: "1 while letters and steps are paused (as this process last saw it).",
+		}),
+		Pauses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsletter_sending_pauses_total", Help: "Times sending was paused, by who paused it.",
+		}, []string{"by"}),
+		Refusals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsletter_smtp_refusals_total", Help: "Refusals of the sender or the message (they bounce nobody).",
+		}),
+		Deferrals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsletter_smtp_deferrals_total", Help: "4xx replies; each slows every worker down for a while.",
+		}),
 	}
 	r.MustRegister(m.Signups, m.Confirmations, m.Unsubscribes, m.Sent, m.Failed, m.Retried, m.Dropped, m.SendSeconds,
+		m.Paused, m.Pauses, m.Refusals, m.Deferrals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if q != nil {
 		depth := func(due bool) func() float64 {

@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -32,28 +30,18 @@ func (s *Store) rateKey(key string, at time.Time, window time.Duration) string {
 	return s.key("rl", key, strconv.FormatInt(at.Truncate(window).Unix(), 10))
 }
 
-// Secret returns the key for signed links, creating 32 random bytes once.
-func (s *Store) Secret(ctx context.Context) ([]byte, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	if err := s.rdb.SetNX(ctx, s.key("secret"), hex.EncodeToString(b), 0).Err(); err != nil {
-		return nil, wrap("create secret", err)
-	}
-	v, err := s.rdb.Get(ctx, s.key("secret")).Result()
-	if err != nil {
-		return nil, wrap("load secret", err)
-	}
-	return hex.DecodeString(v)
-}
-
-// SequenceVersion stores hash as the content hash of sequence and returns
-// the one stored before ("" the first time).
-func (s *Store) SequenceVersion(ctx context.Context, sequence, hash string) (string, error) {
-	old, err := s.rdb.SetArgs(ctx, s.key("seqhash", sequence), hash, redis.SetArgs{Get: true}).Result()
+// SequenceVersion returns the content hash of sequence last recorded by
+// SetSequenceVersion ("" before the first).
+func (s *Store) SequenceVersion(ctx context.Context, sequence string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.key("seqhash", sequence)).Result()
 	if err == redis.Nil {
 		return "", nil
 	}
-	return old, wrap("sequence version", err)
+	return v, wrap("sequence version", err)
+}
+
+// SetSequenceVersion records hash as the content hash of sequence, once
+// the schedule agrees with it.
+func (s *Store) SetSequenceVersion(ctx context.Context, sequence, hash string) error {
+	return wrap("set sequence version", s.rdb.Set(ctx, s.key("seqhash", sequence), hash, 0).Err())
 }

@@ -28,9 +28,10 @@ func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) e
 }
 
 // Claim takes up to n jobs due at now, the urgent lane's first, and hides
-// them until now+lease (script claim.lua).
+// them until now+lease (script claim.lua). While sending is paused it
+// takes only urgent jobs.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
-	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("urgent"), s.key("queue"), s.key("attempts")},
+	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("urgent"), s.key("queue"), s.key("attempts"), s.key("sending")},
 		now.UnixMilli(), now.Add(lease).UnixMilli(), n).StringSlice()
 	if err != nil {
 		return nil, wrap("claim", err)
@@ -49,6 +50,31 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n
 		jobs = append(jobs, j)
 	}
 	return jobs, nil
+}
+
+// Extend moves the lease of jobs this worker holds to until, for each job
+// that still sits where its lease put it (held[i] its lease end); it
+// reports which it moved (script extend.lua).
+func (s *Store) Extend(ctx context.Context, jobs []newsletter.Job, held []time.Time, until time.Time) ([]bool, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(jobs))
+	args := make([]any, 0, 1+2*len(jobs))
+	args = append(args, until.UnixMilli())
+	for i, j := range jobs {
+		keys[i] = s.lane(j)
+		args = append(args, j.ID(), held[i].UnixMilli())
+	}
+	res, err := scriptExtend.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, wrap("extend leases", err)
+	}
+	out := make([]bool, len(jobs))
+	for i := range out {
+		out[i] = i < len(res) && res[i] == 1
+	}
+	return out, nil
 }
 
 // Replan moves a drip job to due after a sequence edit, unless it may be
@@ -119,7 +145,8 @@ func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
 		next = ms(o.NextDue)
 	}
 	letter := s.letterKey(o.Job.Letter)
-	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.lane(o.Job), s.key("attempts"), letter}
+	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.lane(o.Job), s.key("attempts"), letter,
+		s.key("sending", "refused")}
 	err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Err()
 	return wrap("record", err)
 }

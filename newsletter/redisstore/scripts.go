@@ -28,4 +28,6 @@ var (
 	scriptPage    = loadScript("page")
 	scriptUpgrade = loadScript("upgrade")
 	scriptErase   = loadScript("erase")
+	scriptPause   = loadScript("pause")
+	scriptExtend  = loadScript("extend")
 )

@@ -21,6 +21,9 @@ func (s *Server) adminAPIRoutes() {
 	api.Get("/subscribers", s.listSubscribers)
 	api.Post("/subscribers", s.importSubscribers)
 	api.Get("/openapi.json", s.openAPI)
+	api.Get("/sending", s.sendingState)
+	api.Post("/sending/pause", s.pauseSending)
+	api.Post("/sending/resume", s.resumeSending)
 	s.adminAPIExtraRoutes(api)
 }
 

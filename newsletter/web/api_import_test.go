@@ -55,7 +55,7 @@ func TestImportTenThousandRowCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
 	start := time.Now()
 	res, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)

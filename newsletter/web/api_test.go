@@ -25,7 +25,7 @@ func api(t *testing.T, a *apptest.App, method, path, contentType, body string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -248,7 +248,7 @@ func signIn(t *testing.T, a *apptest.App) *desk {
 	t.Helper()
 	page := status(t, must(a.Client.Get(a.URL+"/admin")), http.StatusOK)
 	csrf := find(t, `name="csrf" value="([0-9a-f]+)"`, page)
-	res := must(a.Client.PostForm(a.URL+"/admin/login", url.Values{"token": {"admin-secret"}, "csrf": {csrf}}))
+	res := must(a.Client.PostForm(a.URL+"/admin/login", url.Values{"token": {"admin-secret-for-the-tests"}, "csrf": {csrf}}))
 	status(t, res, http.StatusSeeOther)
 	return &desk{t: t, a: a, csrf: csrf}
 }

@@ -40,7 +40,7 @@ func TestBrowser(t *testing.T) {
 	run(t, ctx, "sign in",
 		chromedp.Navigate(a.URL+"/admin"),
 		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), "admin-secret"),
+		chromedp.SendKeys(chromedp.ID("token"), "admin-secret-for-the-tests"),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/login"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("nav.desk")),
 	)

@@ -47,7 +47,7 @@ func fuzzServer(tb testing.TB) (*Server, *miniredis.Miniredis, *redisstore.Store
 	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Log: log}
 	composer := &compose.Composer{Links: &compose.Links{BaseURL: "http://fuzz.test", Signer: signer, Clock: clock}, Sequences: set}
 	s := New(Config{Service: svc, Store: store, Signer: signer, Composer: composer, Site: templates.Site{Title: "Fuzz", BaseURL: "http://fuzz.test"},
-		AdminToken: "admin-secret", Clock: clock, Log: log})
+		AdminToken: "admin-secret-for-the-tests", Clock: clock, Log: log})
 	return s, mr, store
 }
 

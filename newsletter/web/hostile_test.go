@@ -115,7 +115,7 @@ func formReq(target, body string, hdr ...string) rawRequest {
 	return rawRequest{Method: http.MethodPost, Target: target, Header: append([]string{"Content-Type: application/x-www-form-urlencoded"}, hdr...), Body: []byte(body)}
 }
 
-const bearer = "Authorization: Bearer admin-secret"
+const bearer = "Authorization: Bearer admin-secret-for-the-tests"
 
 func adminJSON(method, target, body string) rawRequest {
 	return jsonReq(method, target, body, bearer)
@@ -334,7 +334,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "admin API wrong token", req: rawRequest{Method: "GET", Target: "/admin/api/subscribers", Header: []string{"Authorization: Bearer admin-secreT"}}, want: 401, jsonBody: true},
 		{name: "admin API token prefix", req: rawRequest{Method: "GET", Target: "/admin/api/subscribers", Header: []string{"Authorization: Bearer admin-secre"}}, want: 401, jsonBody: true},
 		{name: "admin API basic auth", req: rawRequest{Method: "GET", Target: "/admin/api/subscribers", Header: []string{"Authorization: Basic YWRtaW46YWRtaW4tc2VjcmV0"}}, want: 401, jsonBody: true},
-		{name: "admin API token in query", req: rawRequest{Method: "GET", Target: "/admin/api/subscribers?token=admin-secret"}, want: 401, jsonBody: true},
+		{name: "admin API token in query", req: rawRequest{Method: "GET", Target: "/admin/api/subscribers?token=admin-secret-for-the-tests"}, want: 401, jsonBody: true},
 		{name: "letters POST without token", req: jsonReq("POST", "/admin/api/letters", `{"subject":"x","markdown":"y"}`), want: 401, jsonBody: true},
 		{name: "import without token", req: rawRequest{Method: "POST", Target: "/admin/api/subscribers", Header: []string{"Content-Type: text/csv"}, Body: []byte("email\na@example.org\n")}, want: 401, jsonBody: true},
 		{name: "bad send_at", req: adminJSON("POST", "/admin/api/letters", `{"subject":"Hi","markdown":"Hello","send_at":"tomorrow"}`), want: 422, jsonBody: true, field: "send_at"},
@@ -366,8 +366,8 @@ func TestHostileRequests(t *testing.T) {
 		{name: "import as text/plain", req: rawRequest{Method: "POST", Target: "/admin/api/subscribers", Header: []string{bearer, "Content-Type: text/plain"}, Body: []byte("email\na@example.org\n")}, want: 415, jsonBody: true},
 
 		// --- admin desk ------------------------------------------------------
-		{name: "login without CSRF", req: formReq("/admin/login", "token=admin-secret"), want: 403},
-		{name: "login with mismatched CSRF", req: formReq("/admin/login", "token=admin-secret&csrf=0123456789abcdef0123456789abcdef", "Cookie: nl_csrf=fedcba9876543210fedcba9876543210"), want: 403},
+		{name: "login without CSRF", req: formReq("/admin/login", "token=admin-secret-for-the-tests"), want: 403},
+		{name: "login with mismatched CSRF", req: formReq("/admin/login", "token=admin-secret-for-the-tests&csrf=0123456789abcdef0123456789abcdef", "Cookie: nl_csrf=fedcba9876543210fedcba9876543210"), want: 403},
 		{name: "logout without CSRF", req: formReq("/admin/logout", ""), want: 403},
 		{name: "forged session cookie", req: rawRequest{Method: "GET", Target: "/admin", Header: []string{"Cookie: nl_admin=" + a.Links.Signer.Sign(token.Me, "admin", time.Time{})}}, want: 200, contains: "csrf"},
 	}
@@ -497,7 +497,7 @@ func TestNoHeaderInjection(t *testing.T) {
 	}}
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, a.URL+"/admin/api/subscribers", bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	req.Header.Set("Content-Type", "application/json")
 	var ir service.ImportResult
 	if err := json.Unmarshal([]byte(status(t, must(a.Client.Do(req)), http.StatusOK)), &ir); err != nil {
@@ -513,7 +513,7 @@ func TestNoHeaderInjection(t *testing.T) {
 	}
 	csvBody := "email,name,status,sequence\r\ncsv1@example.org,\"Eve\r\nBcc: evil@example.org\",pending,\r\ncsv2@example.org,Eve Bcc: evil@example.org,pending,\r\n"
 	req, _ = http.NewRequest(http.MethodPost, a.URL+"/admin/api/subscribers", strings.NewReader(csvBody))
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	req.Header.Set("Content-Type", "text/csv")
 	ir = service.ImportResult{}
 	if err := json.Unmarshal([]byte(status(t, must(a.Client.Do(req)), http.StatusOK)), &ir); err != nil {

@@ -100,7 +100,7 @@ func TestExportAndErase(t *testing.T) {
 	status(t, must(a.Client.Get(me+"/export")), http.StatusNotFound)
 	// No admin listing shows it; nothing more is sent; a new signup starts afresh.
 	req, _ := http.NewRequest("GET", a.URL+"/admin/api/subscribers", nil)
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	if list := status(t, must(a.Client.Do(req)), http.StatusOK); strings.Contains(list, "pat@example.org") {
 		t.Fatalf("erased address in the admin listing")
 	}

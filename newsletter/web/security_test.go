@@ -92,7 +92,7 @@ func outageServer(t *testing.T, silent bool, signupLimit int) (string, *token.Si
 	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC,
 		Clock: clock, Log: log}
 	srv := web.New(web.Config{Service: svc, Store: store, Signer: signer, Composer: &compose.Composer{Links: links, Sequences: set}, Site: templates.Site{Title: "Dear Fellow Humans", BaseURL: base},
-		AdminToken: "admin-secret", SignupLimit: signupLimit, Clock: clock, Log: log})
+		AdminToken: "admin-secret-for-the-tests", SignupLimit: signupLimit, Clock: clock, Log: log})
 	go srv.App().Listener(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -198,9 +198,9 @@ func TestRedisOutage(t *testing.T) {
 			want503(res, body, false)
 			res, body = do("GET", "/letters", "", "")
 			want503(res, body, false)
-			res, body = do("GET", "/admin/api/subscribers", "", "", "Authorization", "Bearer admin-secret")
+			res, body = do("GET", "/admin/api/subscribers", "", "", "Authorization", "Bearer admin-secret-for-the-tests")
 			want503(res, body, true)
-			res, body = do("POST", "/admin/api/subscribers", "text/csv", "email,name,status,sequence\nb@example.org,B,confirmed,guide\n", "Authorization", "Bearer admin-secret")
+			res, body = do("POST", "/admin/api/subscribers", "text/csv", "email,name,status,sequence\nb@example.org,B,confirmed,guide\n", "Authorization", "Bearer admin-secret-for-the-tests")
 			want503(res, body, true)
 
 			// What needs no storage still works, and bad input is still a 4xx.
@@ -326,7 +326,7 @@ func TestAdminSession(t *testing.T) {
 	}
 
 	// Without the field (or with another value): 403, and no session.
-	for _, form := range []url.Values{{"token": {"admin-secret"}}, {"token": {"admin-secret"}, "csrf": {strings.Repeat("0", 32)}}} {
+	for _, form := range []url.Values{{"token": {"admin-secret-for-the-tests"}}, {"token": {"admin-secret-for-the-tests"}, "csrf": {strings.Repeat("0", 32)}}} {
 		res = must(a.Client.PostForm(a.URL+"/admin/login", form))
 		status(t, res, http.StatusForbidden)
 		for _, c := range res.Cookies() {
@@ -344,7 +344,7 @@ func TestAdminSession(t *testing.T) {
 		}
 	}
 	// The right token and CSRF: a session cookie with the right flags.
-	res = must(a.Client.PostForm(a.URL+"/admin/login", url.Values{"token": {"admin-secret"}, "csrf": {field}}))
+	res = must(a.Client.PostForm(a.URL+"/admin/login", url.Values{"token": {"admin-secret-for-the-tests"}, "csrf": {field}}))
 	status(t, res, http.StatusSeeOther)
 	var session *http.Cookie
 	for _, c := range res.Cookies() {
@@ -361,7 +361,7 @@ func TestAdminSession(t *testing.T) {
 	if session.Secure {
 		t.Errorf("session cookie Secure on a plain-http BASE_URL (the browser would drop it)")
 	}
-	if strings.Contains(session.Value, "admin-secret") {
+	if strings.Contains(session.Value, "admin-secret-for-the-tests") {
 		t.Errorf("session cookie holds the admin token")
 	}
 	// The session works, and a session cookie is no admin API token.
@@ -409,7 +409,7 @@ func TestAdminCookiesSecureOnHTTPS(t *testing.T) {
 	svc := &service.Service{Store: store, Sequences: set, DefaultSequence: "guide", DefaultTZ: time.UTC, Clock: clock, Log: log}
 	composer := &compose.Composer{Links: &compose.Links{BaseURL: base, Signer: signer, Clock: clock}, Sequences: set}
 	app := web.New(web.Config{Service: svc, Store: store, Signer: signer, Composer: composer, Site: templates.Site{Title: "T", BaseURL: base},
-		AdminToken: "admin-secret", Clock: clock, Log: log}).App()
+		AdminToken: "admin-secret-for-the-tests", Clock: clock, Log: log}).App()
 
 	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/admin", nil), -1)
 	if err != nil {
@@ -426,7 +426,7 @@ func TestAdminCookiesSecureOnHTTPS(t *testing.T) {
 		t.Fatalf("CSRF cookie on https: %+v", csrf)
 	}
 	field := find(t, `name="csrf" value="([0-9a-f]+)"`, string(page))
-	req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"token": {"admin-secret"}, "csrf": {field}}.Encode()))
+	req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"token": {"admin-secret-for-the-tests"}, "csrf": {field}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(&http.Cookie{Name: "nl_csrf", Value: csrf.Value})
 	if res, err = app.Test(req, -1); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -31,6 +32,10 @@ const (
 // subscribers goes through service.Service.
 type Store interface {
 	Ping(ctx context.Context) error
+	// Health is "" when the store can take writes, else what stands in
+	// the way (see redisstore.Store.Health).
+	Health(ctx context.Context) string
+	SendingState(ctx context.Context) (newsletter.Sending, error)
 	Subscriber(ctx context.Context, id string) (*newsletter.Subscriber, error)
 	Subscribers(ctx context.Context, status newsletter.Status, offset, limit int) ([]*newsletter.Subscriber, int, error)
 	SubscriberByEmail(ctx context.Context, email string) (*newsletter.Subscriber, error)
@@ -48,6 +53,7 @@ type Config struct {
 	Site           templates.Site
 	AdminToken     string
 	WebhookSecret  string // shared secret of the provider bounce/complaint webhook; empty turns it off
+	MetricsToken   string // bearer token of GET /metrics; empty: /metrics answers 404
 	TrustedProxies []netip.Prefix
 	SignupLimit    int // per client IP per hour; 0 turns the limit off
 	Log            *slog.Logger
@@ -183,7 +189,12 @@ func wantsJSON(c *fiber.Ctx) bool {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	code, msg := fiber.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
 	var fe *fiber.Error
+	var fields newsletter.FieldErrors
 	switch {
+	case errors.As(err, &fields) && wantsJSON(c):
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fields})
+	case errors.As(err, &fields):
+		code, msg = fiber.StatusUnprocessableEntity, fields.Error()
 	case errors.As(err, &fe):
 		code, msg = fe.Code, fe.Message
 		if code == fiber.StatusNotFound && msg == "Cannot "+c.Method()+" "+c.Path() {
@@ -251,15 +262,37 @@ func static(name, contentType string) fiber.Handler {
 func (s *Server) healthz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "redis": "not answering"})
+	if trouble := s.cfg.Store.Health(ctx); trouble != "" {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable",
+			"reason": "Redis: " + healthReasons[trouble]})
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	st, err := s.cfg.Store.SendingState(ctx)
+	if err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "reason": "Redis: not answering"})
+	}
+	out := toSendingJSON(st)
+	return c.JSON(fiber.Map{"status": "ok", "sending": out.State, "reason": out.Reason})
+}
+
+// healthReasons words the store's trouble for /healthz.
+var healthReasons = map[string]string{
+	"unreachable": "not answering", "loading": "loading its data", "read-only": "read-only (a replica, or a failover under way)",
+	"out-of-memory": "out of memory", "cluster-down": "the cluster is down", "moved": "the cluster is moving slots",
+	"try-again": "busy, asks to try again", "no-perm": "the Redis user may not write (check its ACL)",
+	"unavailable": "not answering",
 }
 
 func (s *Server) metricsHandler() fiber.Handler {
-	if s.cfg.Metrics == nil {
+	if s.cfg.Metrics == nil || s.cfg.MetricsToken == "" {
 		return func(c *fiber.Ctx) error { return fiber.ErrNotFound }
 	}
-	return adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
+	want := []byte(s.cfg.MetricsToken)
+	return func(c *fiber.Ctx) error {
+		scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			return fiber.ErrNotFound // no hint that anything is here
+		}
+		return h(c)
+	}
 }

@@ -182,7 +182,7 @@ func admin(t *testing.T, a *apptest.App, method, path string, v any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
 	res, err := a.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package worker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -88,13 +90,25 @@ func (w *Worker) settleRecorded(ctx context.Context, out newsletter.Outcome) err
 
 // send sends msg, whose key is not in the ledger, and records out.
 func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newsletter.Job, key string, msg *newsletter.Message, out newsletter.Outcome) error {
-	// Confirmations are few and promised within seconds: they do not queue
-	// behind a letter's pacing.
-	if w.Limiter != nil && j.Kind != newsletter.JobConfirm {
-		if err := w.Limiter.Wait(ctx); err != nil {
+	// Confirmations are few and promised within seconds: they do not wait
+	// for a pause, a slow-down or a letter's pacing.
+	if !j.Urgent() {
+		paused, slowUntil := w.held(ctx)
+		if paused {
+			// Back in the queue, where claim.lua leaves it until the
+			// author resumes.
+			return w.Store.Schedule(ctx, j, w.Clock.Now())
+		}
+		if err := w.pace(ctx, slowUntil); err != nil {
 			return err
 		}
+		if w.Limiter != nil {
+			if err := w.Limiter.Wait(ctx); err != nil {
+				return err
+			}
+		}
 	}
+	msg.ID = messageID(j, key) + "@" + w.idDomain()
 	kind := kindOf(j)
 	start := time.Now()
 	err := sender.Send(ctx, msg)
@@ -114,9 +128,36 @@ func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newslette
 		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: failedCounter(j)})
 	case errors.Is(err, newsletter.ErrUnsendable):
 		return w.giveUp(ctx, j, err)
+	case errors.Is(err, newsletter.ErrBlocked):
+		w.refused(ctx, err)
+		return w.retry(ctx, j, err)
+	case errors.Is(err, newsletter.ErrDeferred):
+		w.deferred(ctx)
+		return w.retry(ctx, j, err)
 	default:
 		return w.retry(ctx, j, err)
 	}
+}
+
+// DefaultMaxAttempts is how many times a mail is tried before it is given
+// up: with the backoff of retry (5 s doubling to an hour), the last try
+// comes about two days after the first.
+const DefaultMaxAttempts = 57
+
+// idDomain is the right part of the Message-IDs the worker makes.
+func (w *Worker) idDomain() string {
+	if w.MessageIDDomain == "" {
+		return "newsletter.invalid"
+	}
+	return w.MessageIDDomain
+}
+
+// messageID is the Message-ID's left part of the mail key stands for: the
+// same on every attempt, so that a retry after an unclear failure is
+// recognisably the same message.
+func messageID(j newsletter.Job, key string) string {
+	h := sha256.Sum256([]byte(j.Subscriber + "\x00" + key))
+	return hex.EncodeToString(h[:12])
 }
 
 // retry puts j back with exponential backoff (5s doubling to 1h), or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/satina/newsletter/newsletter"
@@ -16,22 +17,33 @@ import (
 // subscriber in it gets its next step due again by the current files. An
 // appended step so reaches those who had finished, a removed one is
 // skipped, and a changed `after` applies to steps not yet sent.
+//
+// A sequence's new fingerprint is recorded only after every one of its
+// subscribers was re-planned: after a failure part way, the next
+// Reconcile plans them all again (moving a job twice to the same time is
+// harmless), so an edit is never forgotten.
 func (w *Worker) Reconcile(ctx context.Context) error {
 	w.init()
 	for _, id := range w.Sequences.IDs() {
 		seq, _ := w.Sequences.Get(id)
-		old, err := w.Store.SequenceVersion(ctx, id, fingerprint(seq))
+		now := fingerprint(seq)
+		old, err := w.Store.SequenceVersion(ctx, id)
 		if err != nil {
-			return err
+			return fmt.Errorf("reconcile %s: %w", id, err)
 		}
-		if old == "" || old == fingerprint(seq) {
+		if old == now {
 			continue
 		}
-		n, err := w.reschedule(ctx, id)
-		if err != nil {
-			return err
+		if old != "" {
+			n, err := w.reschedule(ctx, id)
+			if err != nil {
+				return fmt.Errorf("reconcile %s: %w", id, err)
+			}
+			w.Log.Info("sequence changed; schedule updated", "sequence", id, "subscribers", n)
 		}
-		w.Log.Info("sequence changed; schedule updated", "sequence", id, "subscribers", n)
+		if err := w.Store.SetSequenceVersion(ctx, id, now); err != nil {
+			return fmt.Errorf("reconcile %s: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -44,8 +56,11 @@ func (w *Worker) reschedule(ctx context.Context, sequence string) (int, error) {
 	n := 0
 	for _, id := range ids {
 		sub, err := w.Store.Subscriber(ctx, id)
+		if errors.Is(err, newsletter.ErrNotFound) {
+			continue // erased meanwhile: nothing to plan
+		}
 		if err != nil {
-			continue
+			return n, err
 		}
 		if _, due, ok := drip.Next(w.Sequences, sub, w.DefaultTZ); ok {
 			moved, err := w.Store.Replan(ctx, newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, due, w.Clock.Now(), w.Lease)

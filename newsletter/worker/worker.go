@@ -34,8 +34,11 @@ type Store interface {
 	StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error)
 	FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error
 	Enrolled(ctx context.Context, sequence string) ([]string, error)
-	SequenceVersion(ctx context.Context, sequence, hash string) (string, error)
+	SequenceVersion(ctx context.Context, sequence string) (string, error)
+	SetSequenceVersion(ctx context.Context, sequence, hash string) error
 	Replan(ctx context.Context, j newsletter.Job, due, now time.Time, lease time.Duration) (bool, error)
+	Gate
+	Watermarks
 }
 
 // Limiter paces sending across every worker process; nil sends unpaced.
@@ -57,12 +60,18 @@ type Worker struct {
 
 	Concurrency int           // sending goroutines, each with its own connection; default 4
 	Poll        time.Duration // how often to look for due work; default 250ms
-	Lease       time.Duration // how long a claimed job stays hidden; default 2m
-	MaxAttempts int           // temporary failures before giving up; default 40 (about two days)
+	Lease       time.Duration // how long a claimed job stays hidden without a heartbeat; default DefaultLease
+	MaxAttempts int           // temporary failures before giving up; default 57 (about two days)
+	SlowDelay   time.Duration // pause before each send while a 4xx slows sending down; default 1s
+	// MessageIDDomain is the right part of each mail's Message-ID, the
+	// domain of MAIL_FROM; default "newsletter.invalid".
+	MessageIDDomain string
 
 	wakeOnce sync.Once
 	wake     chan struct{}
 	letters  letterCache
+	gate     gateView
+	leases   leases
 }
 
 func (w *Worker) init() {
@@ -75,10 +84,13 @@ func (w *Worker) init() {
 			w.Poll = 250 * time.Millisecond
 		}
 		if w.Lease <= 0 {
-			w.Lease = 2 * time.Minute
+			w.Lease = DefaultLease
 		}
 		if w.MaxAttempts <= 0 {
-			w.MaxAttempts = 40
+			w.MaxAttempts = DefaultMaxAttempts
+		}
+		if w.SlowDelay <= 0 {
+			w.SlowDelay = time.Second
 		}
 		if w.Log == nil {
 			w.Log = slog.Default()
@@ -114,14 +126,20 @@ func (w *Worker) Run(ctx context.Context) error {
 			for j := range jobs {
 				// Finish a started job even while shutting down.
 				w.process(context.WithoutCancel(ctx), sender, j)
+				w.leases.done(j)
 			}
 		}()
 	}
-	defer func() { close(jobs); wg.Wait() }()
+	// The heartbeat outlives ctx until the sends in flight are done.
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	go w.heartbeat(beatCtx)
+	defer func() { close(jobs); wg.Wait(); stopBeat() }()
 
 	backoff := w.Poll
 	for {
-		claimed, err := w.Store.Claim(ctx, w.Clock.Now(), w.Lease, w.Concurrency*2)
+		now := w.Clock.Now()
+		claimed, err := w.Store.Claim(ctx, now, w.Lease, w.Concurrency*2)
+		w.leases.add(claimed, leaseEnd(now, w.Lease))
 		if err != nil && ctx.Err() == nil {
 			w.Log.Warn("claim failed; retrying", "err", err, "in", backoff)
 			backoff = min(backoff*2, 10*time.Second)
@@ -154,6 +172,7 @@ func (w *Worker) handBack(jobs []newsletter.Job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, j := range jobs {
+		w.leases.done(j)
 		if err := w.Store.Schedule(ctx, j, w.Clock.Now()); err != nil {
 			w.Log.Warn("hand back failed; the lease will return it", "job", j.ID(), "err", err)
 		}

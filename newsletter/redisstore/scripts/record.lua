@@ -9,6 +9,7 @@
 -- KEYS[2] the subscriber's ledger (hash key -> send, see ledger.go)
 -- KEYS[3] the job queue, KEYS[4] attempts
 -- KEYS[5] the letter hash (any key when no letter is concerned)
+-- KEYS[6] the breaker's count of sends refused in a row (see sending.go)
 -- ARGV[1] ledger key ("" when nothing was sent), ARGV[2] ledger value,
 -- ARGV[3] job id, ARGV[4] next due (ms) or "" to remove the job,
 -- ARGV[5] step name ("" when not a drip step), ARGV[6] now (ms),
@@ -19,6 +20,10 @@
 -- no further work. A ledger key already present (the same mail recorded
 -- twice, e.g. by two workers after a lost lease) neither moves the
 -- subscriber's progress nor counts the letter again.
+--
+-- A mail that went out ends the breaker's run of refusals. A letter's
+-- counter moving is its progress: 'pg' is when it last moved, which the
+-- late-letter guard reads.
 --
 -- Returns 1 when the ledger entry is new, 0 otherwise.
 local status = redis.call('HGET', KEYS[1], 's')
@@ -38,8 +43,12 @@ else
 end
 redis.call('HDEL', KEYS[4], ARGV[3])
 local duplicate = ARGV[1] ~= '' and alive and fresh == 0
+if ARGV[1] ~= '' then
+  redis.call('DEL', KEYS[6])
+end
 if ARGV[7] ~= '' and not duplicate then
   redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
+  redis.call('HSET', KEYS[5], 'pg', ARGV[6])
   local v = redis.call('HMGET', KEYS[5], 'rc', 'sent', 'failed', 'skipped', 'st')
   local rc = tonumber(v[1] or '-1')
   local done = tonumber(v[2] or '0') + tonumber(v[3] or '0') + tonumber(v[4] or '0')

@@ -1,0 +1,127 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// Gate is what the worker needs of the store to hold sending back: the
+// author's pause, the breaker and the shared slow-down.
+type Gate interface {
+	SendingState(ctx context.Context) (newsletter.Sending, error)
+	PauseSending(ctx context.Context, st newsletter.Sending) (bool, error)
+	CountRefusal(ctx context.Context) (int64, error)
+	SlowDown(ctx context.Context, until, now time.Time) error
+	SlowUntil(ctx context.Context) (time.Time, error)
+}
+
+// gateTTL is how long a worker trusts the sending state it read: a pause
+// reaches every worker within it (claim.lua also reads the state on every
+// claim, so paused work is not even taken).
+const gateTTL = time.Second
+
+// slowFor is how long one 4xx reply slows every worker down.
+const slowFor = time.Minute
+
+// gateView is the worker's cached copy of the sending state.
+type gateView struct {
+	mu        sync.Mutex
+	read      time.Time // wall clock of the last read; zero: read again
+	paused    bool
+	slowUntil time.Time
+}
+
+// held reports whether sending is paused, from a copy at most gateTTL
+// old. A store that cannot be read holds nothing back here: its failure
+// shows at the send's own writes.
+func (w *Worker) held(ctx context.Context) (paused bool, slowUntil time.Time) {
+	g := &w.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if time.Since(g.read) < gateTTL {
+		return g.paused, g.slowUntil
+	}
+	st, err := w.Store.SendingState(ctx)
+	if err != nil {
+		return g.paused, g.slowUntil
+	}
+	slow, err := w.Store.SlowUntil(ctx)
+	if err != nil {
+		return g.paused, g.slowUntil
+	}
+	g.read, g.paused, g.slowUntil = time.Now(), st.Paused, slow
+	if st.Paused {
+		w.Metrics.Paused.Set(1)
+	} else {
+		w.Metrics.Paused.Set(0)
+	}
+	return g.paused, g.slowUntil
+}
+
+// forget makes the next held read the store again.
+func (w *Worker) forget() {
+	w.gate.mu.Lock()
+	w.gate.read = time.Time{}
+	w.gate.mu.Unlock()
+}
+
+// pace waits before a letter or step goes out while a 4xx asked every
+// worker to slow down: each sending goroutine sends at most one mail per
+// SlowDelay then.
+func (w *Worker) pace(ctx context.Context, slowUntil time.Time) error {
+	if !w.Clock.Now().Before(slowUntil) {
+		return nil
+	}
+	t := time.NewTimer(w.SlowDelay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// refused counts a refusal of the sender or the message (ErrBlocked) and,
+// at the BreakerLimit-th in a row across every worker, pauses sending
+// with the server's reply as the reason. Nobody is bounced for it.
+func (w *Worker) refused(ctx context.Context, cause error) {
+	w.Metrics.Refusals.Inc()
+	n, err := w.Store.CountRefusal(ctx)
+	if err != nil || n < newsletter.BreakerLimit {
+		return
+	}
+	reason := fmt.Sprintf("The mail server refused %d mails in a row because of the sender or the message, not the addresses: %s",
+		n, replyText(cause))
+	paused, err := w.Store.PauseSending(ctx, newsletter.Sending{Paused: true, Reason: reason, Since: w.Clock.Now(),
+		By: newsletter.PausedByBreaker})
+	if err == nil && paused {
+		w.Metrics.Pauses.WithLabelValues(newsletter.PausedByBreaker).Inc()
+		w.Log.Error("sending paused: the mail server refuses the sender or the message; nobody was bounced. "+
+			"Check the provider, then resume in the desk or with POST /admin/api/sending/resume", "refusals", n, "reply", replyText(cause))
+	}
+	w.forget()
+}
+
+// deferred asks every worker to slow down after a 4xx reply.
+func (w *Worker) deferred(ctx context.Context) {
+	w.Metrics.Deferrals.Inc()
+	now := w.Clock.Now()
+	if err := w.Store.SlowDown(ctx, now.Add(slowFor), now); err == nil {
+		w.forget()
+	}
+}
+
+// replyText is the error's text, bounded: the server's reply as the
+// mailer wrapped it (without the recipient's address).
+func replyText(err error) string {
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
