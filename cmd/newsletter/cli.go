@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/satina/newsletter/internal/app"
 	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/newsletter"
@@ -88,13 +86,13 @@ func openDesk(ctx context.Context, command string, stderr io.Writer) (*desk, err
 	if err != nil {
 		return nil, fmt.Errorf("sequences are not valid (run `newsletter check`):\n%w", err)
 	}
-	rdb := redis.NewClient(cfg.Redis)
+	rdb := redisstore.Open(cfg.Redis)
 	store := redisstore.New(rdb, cfg.RedisPrefix)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := store.Ping(pctx); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("REDIS_URL: Redis at %s does not answer: %w", cfg.Redis.Addr, err)
+		return nil, fmt.Errorf("REDIS_URL: Redis (%s) does not answer: %w", redisstore.Describe(cfg.Redis), err)
 	}
 	log := newLogger(cfg.LogFormat, stderr)
 	if err := app.Upgrade(ctx, store, log); err != nil {

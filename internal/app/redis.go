@@ -40,21 +40,22 @@ func OpenRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis
 		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		return rdb, func() { close(stop); rdb.Close(); mr.Close() }, nil
 	}
-	rdb := redis.NewClient(cfg.Redis)
+	rdb := redisstore.Open(cfg.Redis)
+	log.Info("Redis", "at", redisstore.Describe(cfg.Redis))
 	checkPersistence(ctx, rdb, log)
 	return rdb, func() { rdb.Close() }, nil
 }
 
 // checkPersistence warns when Redis would lose subscribers on restart.
-func checkPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+func checkPersistence(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) {
 	c, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	v, err := rdb.ConfigGet(c, "appendonly").Result()
+	p, err := redisstore.Persistence(c, rdb)
 	switch {
 	case err != nil:
-		log.Warn("could not read Redis persistence settings (CONFIG GET appendonly); make sure appendonly is yes", "err", err)
-	case v["appendonly"] != "yes":
-		log.Warn("Redis has appendonly off: a Redis restart can lose recent signups and sends. Set appendonly yes.")
+		log.Warn("could not read Redis persistence settings (CONFIG GET and INFO persistence); make sure the append-only file is on (appendonly yes, appendfsync everysec)", "err", err)
+	case !p.AppendOnly:
+		log.Warn("Redis keeps no append-only file: a Redis restart can lose recent signups, unsubscribes and the record of what was sent. Set appendonly yes and appendfsync everysec (on a managed Redis: turn on AOF persistence).")
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/satina/newsletter/newsletter/mailer"
+	"github.com/satina/newsletter/newsletter/redisstore"
 	"github.com/satina/newsletter/sequences"
 )
 
@@ -30,7 +31,10 @@ type Variable struct {
 var Variables = []Variable{
 	{"ADDR", ":8080", "listen address"},
 	{"BASE_URL", "http://localhost:8080", "public origin used in every link that goes out"},
-	{"REDIS_URL", "", "redis://[user:pass@]host:port/db or rediss://; empty: embedded in-memory Redis (dev mode, nothing persists)"},
+	{"REDIS_URL", "", "redis://[user:pass@]host:port/db, rediss://… (TLS), redis+sentinel://[user:pass@]host:port[,host:port…]/<master>[/db], redis+cluster://[user:pass@]host:port[,host:port…] or rediss+cluster://…; empty: embedded in-memory Redis (dev mode, nothing persists)"},
+	{"REDIS_CA_FILE", "", "PEM CA bundle for rediss:// (a private CA); empty: the system's roots"},
+	{"REDIS_CERT_FILE", "", "PEM client certificate for rediss:// (with REDIS_KEY_FILE); empty: none"},
+	{"REDIS_KEY_FILE", "", "PEM key of REDIS_CERT_FILE"},
 	{"REDIS_PREFIX", "nl:", "prefix of every Redis key, so that several services (or tests) can share one Redis"},
 	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS required), smtps:// (implicit TLS), ?tls=none allows plaintext; empty: write .eml files to OUTBOX_DIR"},
 	{"OUTBOX_DIR", "./outbox", "where dev-mode mail goes"},
@@ -69,7 +73,7 @@ type Config struct {
 	LateLetterGrace                                                                         time.Duration
 	SequencesDir, DefaultSequence, SubjectPrefix, CrisisLine, SiteTitle                     string
 	LogFormat, RedisPrefix, PprofAddr                                                       string
-	Redis                                                                                   *redis.Options
+	Redis                                                                                   *redis.UniversalOptions
 	Mail                                                                                    mailer.Config
 	TrustedProxies                                                                          []netip.Prefix
 	SignupLimit, Concurrency                                                                int
@@ -119,9 +123,9 @@ func Load() (*Config, error) {
 	}
 	c.BaseURL = strings.TrimRight(base.String(), "/")
 	if c.RedisURL != "" {
-		c.Redis, err = redis.ParseURL(c.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %v", err)
+		files := redisstore.TLSFiles{CA: Env("REDIS_CA_FILE"), Cert: Env("REDIS_CERT_FILE"), Key: Env("REDIS_KEY_FILE")}
+		if c.Redis, err = redisstore.ParseURL(c.RedisURL, files); err != nil {
+			return nil, err
 		}
 	}
 	if raw := Env("SMTP_URL"); raw != "" {
