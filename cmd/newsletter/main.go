@@ -44,6 +44,8 @@ Usage:
   newsletter subscribers import list.csv
                        import a CSV (email,name,status,sequence) as POST /admin/api/subscribers
                        does; prints the result as JSON
+  newsletter doctor    check the setup as the world meets it (DKIM, SPF, DMARC, https,
+                       postal address, Redis persistence): ok, warn or fail with the fix
   newsletter version   print the version (also --version)
   newsletter help      show this help (also -h, --help)
 
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "check":
 		return check(stdout, stderr)
+	case "doctor":
+		return doctorCommand(stdout, stderr)
 	case "letter":
 		return letterCommand(args[1:], stdout, stderr)
 	case "subscribers":

@@ -542,3 +542,18 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorCommand: `newsletter doctor` prints each check with its level
+// and exits 1 when one fails (an http BASE_URL while sending).
+func TestDoctorCommand(t *testing.T) {
+	code, stdout, stderr := runBinary(t, map[string]string{"BASE_URL": "http://letters.example.org",
+		"SMTP_URL": "smtp://127.0.0.1:1/?tls=none", "POSTAL_ADDRESS": ""}, "doctor")
+	if code != 1 {
+		t.Errorf("doctor with an http BASE_URL exited %d, want 1; stderr %q", code, stderr)
+	}
+	for _, want := range []string{"fail  BASE_URL", "warn  POSTAL_ADDRESS", "fix:", "failure"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, stdout)
+		}
+	}
+}

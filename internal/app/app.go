@@ -39,6 +39,9 @@ type Deps struct {
 	Sequences *sequences.Set        // default: loaded from SEQUENCES_DIR
 	Listener  net.Listener          // default: Run listens on ADDR
 	Poll      time.Duration         // how often the worker looks for due work; default the worker's
+	// NoDoctor leaves out the doctor's checks at start (DNS lookups),
+	// for tests.
+	NoDoctor bool
 }
 
 // App is the assembled service.
@@ -58,6 +61,7 @@ type App struct {
 	Web       *web.Server
 
 	listener net.Listener
+	noDoctor bool
 	closers  []func()
 }
 
@@ -65,7 +69,7 @@ type App struct {
 // to answer), brings its data to the current layout, and builds every part.
 // Nothing runs until Run. Close releases what New opened.
 func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
-	a := &App{Config: cfg, Log: d.Log, Clock: d.Clock, Redis: d.Redis, Sequences: d.Sequences, listener: d.Listener}
+	a := &App{Config: cfg, Log: d.Log, Clock: d.Clock, Redis: d.Redis, Sequences: d.Sequences, listener: d.Listener, noDoctor: d.NoDoctor}
 	defer func() {
 		if err != nil {
 			a.Close()

@@ -41,6 +41,9 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		defer wg.Done()
 		guard.Run(runCtx)
 	}()
+	if !a.noDoctor {
+		go a.logDoctor(runCtx)
+	}
 	if mode != Web {
 		a.Service.Wake = a.Worker.Wake
 		if a.Worker.Limiter != nil {

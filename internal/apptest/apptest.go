@@ -83,7 +83,7 @@ func Start(t testing.TB, o Options) *App {
 	a := &App{}
 	a.Redis, a.Prefix = testkit.Redis(t)
 	a.SMTP = smtptest.Start(t)
-	deps := app.Deps{Sequences: o.Sequences, Redis: a.Redis, Poll: 20 * time.Millisecond,
+	deps := app.Deps{Sequences: o.Sequences, Redis: a.Redis, Poll: 20 * time.Millisecond, NoDoctor: true,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if o.RealClock {
 		a.Clock = newsletter.SystemClock{}
