@@ -58,6 +58,7 @@ type App struct {
 	Metrics   *metrics.Metrics
 	Service   *service.Service
 	Worker    *worker.Worker
+	Guard     *worker.Guard // notices when Redis loses data; Run checks every worker.GuardEvery
 	Web       *web.Server
 
 	listener net.Listener
@@ -133,6 +134,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 		a.Worker.Limiter = limiter
 	}
+	a.Guard = &worker.Guard{Store: a.Store, Clock: a.Clock, Log: a.Log,
+		Paused: func() { a.Metrics.Pauses.WithLabelValues(newsletter.PausedByDataLoss).Inc() }}
 	a.Service = &service.Service{Store: a.Store, Sequences: a.Sequences, DefaultSequence: cfg.DefaultSequence,
 		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log}
 	a.Web = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/worker"
 )
 
@@ -34,12 +33,10 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	errs := make(chan error, 2)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	guard := &worker.Guard{Store: a.Store, Clock: a.Clock, Log: log,
-		Paused: func() { a.Metrics.Pauses.WithLabelValues(newsletter.PausedByDataLoss).Inc() }}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		guard.Run(runCtx)
+		a.Guard.Run(runCtx)
 	}()
 	if !a.noDoctor {
 		go a.logDoctor(runCtx)

@@ -59,7 +59,16 @@ type Server struct {
 	rejectAll  *smtp.SMTPError            // RCPT TO, for every recipient
 	rejectData map[string]*smtp.SMTPError // end of DATA, by recipient
 	rejectMail *smtp.SMTPError            // MAIL FROM
+	rcpts      int                        // RCPT TO commands seen, refused or not
 	notify     chan struct{}
+}
+
+// Attempts counts the RCPT TO commands the server saw, refused or not:
+// how many deliveries were tried.
+func (s *Server) Attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rcpts
 }
 
 // Option configures a Server at Start.
@@ -212,6 +221,7 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
+	ss.s.rcpts++
 	rej := ss.s.rejects[strings.ToLower(to)]
 	if rej == nil {
 		rej = ss.s.rejectAll

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
@@ -38,6 +39,7 @@ type Guard struct {
 	Paused func()
 	Log    logger
 
+	mu    sync.Mutex // guards epoch and beat: Run and a caller may Check at once
 	epoch string
 	beat  int64
 }
@@ -52,6 +54,8 @@ type logger interface {
 // Redis its epoch), later calls compare. It returns a non-nil error only
 // when the store could not be read; a loss it found pauses sending.
 func (g *Guard) Check(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	epoch, beat, err := g.Store.Watermark(ctx)
 	if err != nil {
 		return err
