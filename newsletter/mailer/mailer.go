@@ -27,6 +27,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"os"
 	"regexp"
@@ -74,6 +75,9 @@ type Config struct {
 	Timeout time.Duration
 	// InsecureSkipVerify accepts any TLS certificate. For tests only.
 	InsecureSkipVerify bool
+	// Log, when set, hears of each .eml the outbox writes (its path and
+	// subject; never an address or a link).
+	Log *slog.Logger
 }
 
 // New validates cfg and returns the SMTP transport, or the outbox transport
@@ -99,7 +103,11 @@ func New(cfg Config) (newsletter.Transport, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("OUTBOX_DIR: %w", err)
 		}
-		return &outboxTransport{dir: dir, b: b}, nil
+		// 8bit instead of quoted-printable: a text editor shows the links
+		// of a dev-mode mail whole, to be copied into a browser.
+		ob := *b
+		ob.encoding = gomail.NoEncoding
+		return &outboxTransport{dir: dir, b: &ob, log: cfg.Log}, nil
 	}
 	s, err := ParseURL(cfg.URL)
 	if err != nil {

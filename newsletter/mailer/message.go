@@ -32,7 +32,8 @@ type builder struct {
 	from         *mail.Address
 	domain       string // From's domain, lower case: Message-IDs and DKIM d=
 	dkimSelector string
-	dkimKey      crypto.Signer // nil: no DKIM
+	dkimKey      crypto.Signer   // nil: no DKIM
+	encoding     gomail.Encoding // of the bodies; "" is quoted-printable
 }
 
 // invalid wraps ErrInvalidMessage.
@@ -106,10 +107,14 @@ func (b *builder) build(m *newsletter.Message) (*gomail.Msg, error) {
 		}
 	}
 
+	enc := b.encoding
+	if enc == "" {
+		enc = gomail.EncodingQP
+	}
 	msg := gomail.NewMsg(
 		gomail.WithNoDefaultUserAgent(), // no User-Agent / X-Mailer naming go-mail
 		gomail.WithCharset(gomail.CharsetUTF8),
-		gomail.WithEncoding(gomail.EncodingQP),
+		gomail.WithEncoding(enc),
 		gomail.WithMIMEVersion(gomail.MIME10),
 		// Fixed, so that every rendering of the message is the same bytes
 		// (the DKIM signature covers one rendering, the wire gets another).

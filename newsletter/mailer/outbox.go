@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +18,7 @@ import (
 type outboxTransport struct {
 	dir string
 	b   *builder
+	log *slog.Logger // nil: silent
 }
 
 // NewSender returns a Sender writing into the outbox directory. Outbox
@@ -69,9 +71,13 @@ func (s outboxSender) Send(ctx context.Context, m *newsletter.Message) error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("mailer: outbox: %w", err)
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	path := filepath.Join(dir, name)
+	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("mailer: outbox: %w", err)
+	}
+	if s.o.log != nil {
+		s.o.log.Info("mail written to the outbox", "path", path, "subject", m.Subject)
 	}
 	return nil
 }
