@@ -8,19 +8,28 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // validID is the form of a sequence id (its folder name).
 var validID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
-// Set is every sequence of a folder, by id.
+// Set is every sequence of a folder, by id, with the steps changed from
+// the desk laid over the files (see [Set.SetOverrides]). It is safe for
+// concurrent use: a Sequence it hands out never changes, a new overlay
+// makes new ones.
 type Set struct {
-	byID map[string]*Sequence
-	ids  []string
+	mu        sync.RWMutex
+	byID      map[string]*Sequence // as sent: base with the overlay
+	base      map[string]*Sequence // as loaded from the files
+	overrides Overrides            // the overlay in force
+	ids       []string
 }
 
-// Get returns the sequence with the given id.
+// Get returns the sequence with the given id, with its overridden steps.
 func (s *Set) Get(id string) (*Sequence, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	q, ok := s.byID[id]
 	return q, ok
 }
@@ -77,6 +86,7 @@ func load(fsys fs.FS, realPath func(string) string) (*Set, error) {
 		return nil, list
 	}
 	sort.Strings(set.ids)
+	set.base = set.byID
 	return set, nil
 }
 

@@ -15,6 +15,8 @@ type Sequence struct {
 	Description string  // from sequence.md front matter "description:", if any
 	Steps       []*Step // sorted by Name
 	Guide       *Guide  // nil when the folder has no guide.* file
+
+	files []rawFile // every file of the folder as read, for Export
 }
 
 // StepAfter returns the first step whose Name sorts after last, the name of
@@ -64,6 +66,7 @@ func loadSequence(fsys fs.FS, id string, realPath func(string) string, list *Pro
 			stepNames = append(stepNames, name)
 		}
 	}
+	q.files = readFiles(fsys, id, entries)
 	for _, name := range stepNames {
 		p := problems{file: realPath(path.Join(id, name)), list: list}
 		if st := parseStep(fsys, name, path.Join(id, name), p.file, defaults, p); st != nil {
