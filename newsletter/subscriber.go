@@ -14,10 +14,11 @@ const (
 	StatusConfirmed    Status = "confirmed"    // double opt-in done: mail may go out
 	StatusUnsubscribed Status = "unsubscribed" // left; nothing more is sent
 	StatusBounced      Status = "bounced"      // the mail server refused the address for good
+	StatusComplained   Status = "complained"   // the reader marked a mail as spam
 )
 
 // Statuses lists every status, in the order the admin shows them.
-var Statuses = []Status{StatusPending, StatusConfirmed, StatusUnsubscribed, StatusBounced}
+var Statuses = []Status{StatusPending, StatusConfirmed, StatusUnsubscribed, StatusBounced, StatusComplained}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -63,6 +64,10 @@ type Subscriber struct {
 	// ConfirmMailAt is when the last confirmation mail was queued; a repeated
 	// signup re-sends it at most once per ConfirmResendInterval.
 	ConfirmMailAt time.Time `json:"-"`
+	// Reason is why the subscriber left, as recorded with the status it
+	// belongs to ("bounce: <the server's reply>", "complaint"); empty when
+	// none was recorded. LeftReason fills in the rest.
+	Reason string `json:"-"`
 }
 
 // ConfirmResendInterval is the least time between two confirmation mails to

@@ -102,5 +102,6 @@ func decode(id string, h map[string]string) *newsletter.Subscriber {
 			ConfirmedAt: confirmed,
 		},
 		ConfirmMailAt: fromMS(h[fConfirmMail]),
+		Reason:        leftReason(h),
 	}
 }

@@ -68,7 +68,7 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 // pageOrder is the order in which SubscriberPage reads the status sets
 // when it lists them all.
 var pageOrder = []newsletter.Status{newsletter.StatusConfirmed, newsletter.StatusUnsubscribed,
-	newsletter.StatusBounced, newsletter.StatusPending}
+	newsletter.StatusBounced, newsletter.StatusComplained, newsletter.StatusPending}
 
 // statusPage reads up to limit members of one status set after cursor
 // ("<score>:<id>", or "" for the start), and loads their records (erased

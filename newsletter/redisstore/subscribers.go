@@ -39,7 +39,8 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	}
 	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)},
 		newFields(n)...)
-	keys := []string{email, s.subKey(id), s.statusKey(n.Status), lane, counter, s.key("consents"), s.key("signups")}
+	keys := []string{email, s.subKey(id), s.statusKey(n.Status), lane, counter, s.key("consents"), s.key("signups"),
+		s.suppressedKey(), s.statusKey(newsletter.StatusBounced), s.statusKey(newsletter.StatusComplained)}
 	return keys, args
 }
 
@@ -263,8 +264,8 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	if c, _ := v[1].(string); !fromMS(c).IsZero() {
 		slot = strconv.FormatInt(signupSlot(fromMS(c)), 10)
 	}
-	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts"), s.key("urgent")},
-		s.statusSets("")...)
+	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts"), s.key("urgent"),
+		s.suppressedKey(), s.softKey(id)}, s.statusSets("")...)
 	present, err := scriptErase.Run(ctx, s.rdb, keys, id, email, slot,
 		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()).Int()
 	if err != nil {
