@@ -122,7 +122,7 @@ func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newslette
 	case errors.Is(err, newsletter.ErrRejected):
 		w.Log.Warn("address rejected; marked bounced", "subscriber", j.Subscriber, "err", err)
 		w.Metrics.Failed.WithLabelValues(kind, "rejected").Inc()
-		if err := w.Store.SetStatus(ctx, j.Subscriber, newsletter.StatusBounced, w.Clock.Now()); err != nil {
+		if err := newsletter.MarkBounced(ctx, w.Store, j.Subscriber, newsletter.ReplyOf(err), w.Clock.Now()); err != nil {
 			return err
 		}
 		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: failedCounter(j)})
