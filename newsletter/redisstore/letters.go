@@ -13,15 +13,21 @@ import (
 )
 
 // CreateLetter stores l with a new id and schedules its fan-out at SendAt.
+// The late-letter guard counts from the later of SendAt and l.ScheduledAt
+// (l.CreatedAt when zero).
 func (s *Store) CreateLetter(ctx context.Context, l *newsletter.Letter) (string, error) {
 	id := newID()
 	skip := "0"
 	if l.SkipInSequence {
 		skip = "1"
 	}
+	scheduled := l.ScheduledAt
+	if scheduled.IsZero() {
+		scheduled = l.CreatedAt
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.letterKey(id), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt),
-			"st", string(newsletter.LetterScheduled), "sk", skip, "c", ms(l.CreatedAt), "rc", "-1")
+			"st", string(newsletter.LetterScheduled), "sk", skip, "c", ms(l.CreatedAt), "sch", ms(scheduled), "rc", "-1")
 		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: id})
 		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID()})
 		return nil
@@ -50,15 +56,26 @@ func decodeLetter(id string, h map[string]string) *newsletter.Letter {
 	if v, ok := h["rc"]; ok {
 		rc, _ = strconv.Atoi(v)
 	}
-	return &newsletter.Letter{
+	l := &newsletter.Letter{
 		ID: id, Subject: h["sub"], Markdown: h["md"], SendAt: fromMS(h["at"]),
 		Status: newsletter.LetterStatus(h["st"]), SkipInSequence: h["sk"] == "1",
 		CreatedAt: fromMS(h["c"]), Recipients: rc,
 		Sent: num("sent"), Failed: num("failed"), Skipped: num("skipped"),
+		ScheduledAt: fromMS(h["sch"]), StartedAt: fromMS(h["fo"]), ProgressAt: fromMS(h["pg"]),
 	}
+	if l.ScheduledAt.IsZero() {
+		l.ScheduledAt = l.CreatedAt
+	}
+	if l.Status == newsletter.LetterHeld {
+		l.Hold = &newsletter.LetterHold{At: fromMS(h["hd"]), Reason: newsletter.HoldReason(h["hw"]),
+			Grace: time.Duration(num("hg")) * time.Millisecond}
+	}
+	return l
 }
 
-// UpdateLetter changes subject, markdown and send time of a scheduled letter.
+// UpdateLetter changes subject, markdown and send time of a scheduled
+// letter, and when l.ScheduledAt is set, the moment it counts as
+// scheduled (see CreateLetter).
 func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
 	return s.whileIn(ctx, l.ID, []newsletter.LetterStatus{newsletter.LetterScheduled}, func(p redis.Pipeliner) {
 		skip := "0"
@@ -66,19 +83,26 @@ func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
 			skip = "1"
 		}
 		p.HSet(ctx, s.letterKey(l.ID), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt), "sk", skip)
+		if !l.ScheduledAt.IsZero() {
+			p.HSet(ctx, s.letterKey(l.ID), "sch", ms(l.ScheduledAt))
+		}
 		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: l.ID})
 		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: l.ID}.ID()})
 	})
 }
 
-// CancelLetter cancels a letter not yet sent: a scheduled one never goes
-// out, and a letter that is sending stops (sends still queued are dropped
-// when claimed). ErrConflict for a letter already sent or cancelled.
+// CancelLetter cancels a letter not yet sent: a scheduled or held one
+// never goes out (a held one's parked sends are dropped), and a letter
+// that is sending stops (sends still queued are dropped when claimed).
+// ErrConflict for a letter already sent or cancelled (script
+// cancelletter.lua).
 func (s *Store) CancelLetter(ctx context.Context, id string) error {
-	return s.whileIn(ctx, id, []newsletter.LetterStatus{newsletter.LetterScheduled, newsletter.LetterSending}, func(p redis.Pipeliner) {
-		p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterCancelled))
-		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID())
-	})
+	res, err := scriptCancelLetter.Run(ctx, s.rdb,
+		[]string{s.letterKey(id), s.key("queue"), s.parkedKey(id), s.key("attempts")}, fanOutJob(id)).Text()
+	if err != nil {
+		return wrap("cancel letter", err)
+	}
+	return letterResult(id, res)
 }
 
 // whileIn runs change in a transaction that fails with ErrConflict unless
@@ -135,27 +159,23 @@ func (s *Store) ListLetters(ctx context.Context, status newsletter.LetterStatus,
 }
 
 // StartFanOut marks a letter sending and returns the subscribers confirmed
-// at its send time.
+// at its send time. It never holds a letter: the worker calls
+// StartLetter, which does.
 func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error) {
-	l, err := s.Letter(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if l.Status != newsletter.LetterScheduled && l.Status != newsletter.LetterSending {
-		return l, nil, fmt.Errorf("letter %s is %s: %w", id, l.Status, newsletter.ErrConflict)
-	}
-	if err := s.rdb.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSending)).Err(); err != nil {
-		return nil, nil, wrap("start letter", err)
-	}
-	l.Status = newsletter.LetterSending
+	return s.StartLetter(ctx, id, time.Now(), 0)
+}
+
+// recipients lists the subscribers confirmed at l's send time, without
+// those still in a sequence when l.SkipInSequence.
+func (s *Store) recipients(ctx context.Context, l *newsletter.Letter) ([]string, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.statusKey(newsletter.StatusConfirmed), &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(l.SendAt.UnixMilli(), 10),
 	}).Result()
 	if err != nil {
-		return nil, nil, wrap("letter recipients", err)
+		return nil, wrap("letter recipients", err)
 	}
 	if !l.SkipInSequence {
-		return l, ids, nil
+		return ids, nil
 	}
 	cmds := make([]*redis.FloatCmd, len(ids))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -165,7 +185,7 @@ func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter,
 		return nil
 	})
 	if err != nil && err != redis.Nil {
-		return nil, nil, wrap("letter recipients", err)
+		return nil, wrap("letter recipients", err)
 	}
 	kept := ids[:0]
 	for i, c := range cmds {
@@ -173,12 +193,13 @@ func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter,
 			kept = append(kept, ids[i])
 		}
 	}
-	return l, kept, nil
+	return kept, nil
 }
 
 // FinishFanOut queues one send per recipient (ZADD NX: a second fan-out
-// after a crash adds nothing twice), records the count and removes the
-// fan-out job.
+// after a crash adds nothing twice), records the count and the fan-out
+// time (from which the late-letter guard counts until the first send
+// settles) and removes the fan-out job.
 func (s *Store) FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error {
 	const chunk = 1000
 	score := float64(now.UnixMilli())
@@ -193,7 +214,7 @@ func (s *Store) FinishFanOut(ctx context.Context, id string, recipients []string
 		}
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.letterKey(id), "rc", len(recipients))
+		p.HSet(ctx, s.letterKey(id), "rc", len(recipients), "fo", ms(now))
 		if len(recipients) == 0 {
 			p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSent), "done", ms(now))
 		}
