@@ -25,6 +25,9 @@ type Composer struct {
 	// subscriber's sequence has a guide to promise; without it every
 	// confirmation speaks of the guide.
 	Sequences *sequences.Set
+	// Deliverability adds List-Id, Reply-To, Feedback-ID, the VERP
+	// envelope sender and the List-Unsubscribe mailto (headers.go).
+	Deliverability Deliverability
 
 	plans planCache // renderings cut at the values, reused across recipients (plan.go)
 }
@@ -123,10 +126,13 @@ func (c *Composer) message(sub *newsletter.Subscriber, subject, md string, frame
 	if err != nil {
 		return nil, fmt.Errorf("render %q: %w", subject, err)
 	}
-	return &newsletter.Message{
+	m := &newsletter.Message{
 		To: sub.Email, ToName: sub.Name, Subject: frame.Subject,
 		Text: parts.Text, HTML: parts.HTML, Headers: headers,
-	}, nil
+	}
+	kind, key := mailKind(sub, subject, frame.WebURL, confirmed)
+	c.addDeliverability(m, sub, kind, key, confirmed)
+	return m, nil
 }
 
 // execute runs a text/template over Markdown; unknown variables are errors.

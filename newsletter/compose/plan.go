@@ -156,6 +156,8 @@ func (c *Composer) planned(pm plannedMail) (*newsletter.Message, bool) {
 		m.Headers["List-Unsubscribe"] = "<" + vals[n+slotUnsub] + ">"
 		m.Headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}
+	kind, key := mailKind(pm.sub, pm.subject, pm.frame.WebURL, pm.confirmed)
+	c.addDeliverability(m, pm.sub, kind, key, pm.confirmed)
 	return m, true
 }
 
