@@ -14,13 +14,14 @@ import (
 // added on the way either.
 var dkimSignedHeaders = []string{
 	"From", "To", "Subject", "Date", "Message-ID",
-	"List-Unsubscribe", "List-Unsubscribe-Post",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Reply-To", "Feedback-ID",
 	"MIME-Version", "Content-Type",
 }
 
 // dkimOversignedHeaders are listed once more in h=, so that a second
-// instance added in transit breaks the signature (RFC 6376 section 8.15).
-var dkimOversignedHeaders = []string{"From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"}
+// instance added in transit breaks the signature (RFC 6376 section 8.15):
+// nobody can add a Reply-To that sends replies elsewhere, say.
+var dkimOversignedHeaders = []string{"From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Reply-To"}
 
 // dkimHeaderKeys is the whole h= list.
 var dkimHeaderKeys = append(append([]string(nil), dkimSignedHeaders...), dkimOversignedHeaders...)
