@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/satina/newsletter/newsletter"
@@ -13,8 +15,9 @@ func (s *Service) ScheduleLetter(ctx context.Context, d newsletter.LetterDraft) 
 	if err := compose.Validate(d); err != nil {
 		return "", err
 	}
+	now := s.Clock.Now()
 	l := &newsletter.Letter{Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown, SendAt: d.SendAt,
-		SkipInSequence: d.SkipInSequence, CreatedAt: s.Clock.Now()}
+		SkipInSequence: d.SkipInSequence, CreatedAt: now, ScheduledAt: now}
 	id, err := s.Store.CreateLetter(ctx, l)
 	if err != nil {
 		return "", err
@@ -25,11 +28,38 @@ func (s *Service) ScheduleLetter(ctx context.Context, d newsletter.LetterDraft) 
 	return id, nil
 }
 
-// UpdateLetter changes a letter still scheduled.
+// UpdateLetter changes a letter still scheduled; it counts as scheduled
+// now, so a send time moved into the past is not late.
 func (s *Service) UpdateLetter(ctx context.Context, id string, d newsletter.LetterDraft) error {
 	if err := compose.Validate(d); err != nil {
 		return err
 	}
-	return s.Store.UpdateLetter(ctx, &newsletter.Letter{ID: id, Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown,
-		SendAt: d.SendAt, SkipInSequence: d.SkipInSequence})
+	now := s.Clock.Now()
+	err := s.Store.UpdateLetter(ctx, &newsletter.Letter{ID: id, Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown,
+		SendAt: d.SendAt, SkipInSequence: d.SkipInSequence, ScheduledAt: now})
+	if err == nil && !d.SendAt.After(now) {
+		s.wake()
+	}
+	return err
+}
+
+// ReleaseLetter sends a held letter now, at the author's word: one held
+// before it started fans out now (the late-letter guard's grace counting
+// from now); one held while sending goes on where it stopped. Every
+// recipient still gets it once: the ledger knows who has it. It returns
+// the letter as it stands after the release; ErrConflict when the letter
+// is not held, ErrNotFound when there is none.
+func (s *Service) ReleaseLetter(ctx context.Context, id string) (*newsletter.Letter, error) {
+	g, ok := s.Store.(newsletter.LetterHolds)
+	if !ok {
+		return nil, errors.New("release letter: the store has no late-letter guard")
+	}
+	if err := g.ReleaseLetter(ctx, id, s.Clock.Now()); err != nil {
+		return nil, fmt.Errorf("release letter: %w", err)
+	}
+	s.wake()
+	if s.Log != nil {
+		s.Log.Info("held letter released by the author", "letter", id)
+	}
+	return s.Store.Letter(ctx, id)
 }

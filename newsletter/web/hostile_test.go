@@ -277,7 +277,7 @@ func TestHostileRequests(t *testing.T) {
 			Header: []string{"Content-Type: application/json", "Transfer-Encoding: chunked"}, Body: []byte("ZZ\r\n{}\r\n0\r\n\r\n")}, want: 400},
 		{name: "Content-Length and chunked", req: rawRequest{Method: "POST", Target: "/subscribe", NoLength: true,
 			Header: []string{"Content-Type: application/json", "Content-Length: 4", "Transfer-Encoding: chunked"}, Body: chunked(`{"email":"a@example.org"}`)}, want: 0},
-		{name: "NUL in Content-Type", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: \x00application/json"}, Body: []byte(`{"email":"a@example.org","consent":true}`)}, want: 415},
+		{name: "NUL in Content-Type", req: rawRequest{Method: "POST", Target: "/subscribe", Header: []string{"Content-Type: \x00application/json"}, Body: []byte(`{"email":"a@example.org","consent":true}`)}, want: 400}, // fasthttp refuses the header itself (415 before v1.79)
 		{name: "PUT /subscribe", req: jsonReq("PUT", "/subscribe", `{}`), want: 405},
 		{name: "GET /subscribe", req: rawRequest{Method: "GET", Target: "/subscribe"}, want: 405},
 		{name: "DELETE /", req: rawRequest{Method: "DELETE", Target: "/"}, want: 405},

@@ -3,15 +3,30 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
 )
 
-// fanOut turns a letter that is due into one queued send per recipient.
+// fanOut turns a letter that is due into one queued send per recipient,
+// unless the late-letter guard holds it: then the letter waits for the
+// author, and no recipient list is taken.
 func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
-	l, ids, err := w.Store.StartFanOut(ctx, j.Letter)
+	var l *newsletter.Letter
+	var ids []string
+	var err error
+	if g, ok := w.Store.(newsletter.LetterHolds); ok {
+		l, ids, err = g.StartLetter(ctx, j.Letter, w.Clock.Now(), w.LateLetterGrace())
+	} else {
+		l, ids, err = w.Store.StartFanOut(ctx, j.Letter)
+	}
+	if errors.Is(err, newsletter.ErrHeld) {
+		w.Log.Warn("letter held: it could not start within LATE_LETTER_GRACE of its time; it waits for the author",
+			"letter", j.Letter, "grace", w.LateLetterGrace())
+		return w.drop(ctx, j, "letter_held")
+	}
 	if errors.Is(err, newsletter.ErrNotFound) || errors.Is(err, newsletter.ErrConflict) {
 		return w.drop(ctx, j, "letter_not_scheduled")
 	}
@@ -46,6 +61,9 @@ func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j new
 	if status == newsletter.LetterCancelled {
 		return w.drop(ctx, j, "letter_cancelled")
 	}
+	if status == newsletter.LetterHeld {
+		return w.park(ctx, j)
+	}
 	if sub == nil || sub.Status != newsletter.StatusConfirmed {
 		w.Metrics.Dropped.WithLabelValues(string(j.Kind), "left").Inc()
 		return w.Store.Record(ctx, newsletter.Outcome{Job: j, Counter: "skipped"})
@@ -72,6 +90,10 @@ const letterTTL = 2 * time.Second
 type letterCache struct {
 	mu      sync.Mutex
 	letters map[string]cachedLetter
+	// grace is LATE_LETTER_GRACE (see Worker.SetLateLetterGrace); it lives
+	// here, beside the letters the worker sends, because the guard is the
+	// letters' business.
+	grace time.Duration
 }
 
 type cachedLetter struct {
@@ -99,4 +121,89 @@ func (w *Worker) letter(ctx context.Context, id string) (*newsletter.Letter, err
 	c.letters[id] = cachedLetter{l: l, at: time.Now()}
 	c.mu.Unlock()
 	return l, nil
+}
+
+// The late-letter guard: a letter that could not start, or go on, within
+// LATE_LETTER_GRACE of its time is held for the author instead of sent
+// late. The fan-out holds a letter that comes to it too late (atomically,
+// taking no recipients); WatchLetters holds a letter whose time passed
+// while nothing could start it (sending paused, the worker down) and one
+// that stalled while sending; a send of a held letter is parked. The
+// author releases the letter (service.ReleaseLetter) or cancels it.
+//
+// A letter held back by the author's own pause is held too: once the
+// grace has passed it asks her whether it should still go out.
+
+// LetterWatchEvery is how often WatchLetters looks for late and stalled
+// letters.
+const LetterWatchEvery = 30 * time.Second
+
+// SetLateLetterGrace sets LATE_LETTER_GRACE, the grace of the late-letter
+// guard; zero or less means newsletter.DefaultLateLetterGrace. Call it
+// before Run.
+func (w *Worker) SetLateLetterGrace(d time.Duration) {
+	w.letters.mu.Lock()
+	w.letters.grace = d
+	w.letters.mu.Unlock()
+}
+
+// LateLetterGrace is the grace of the late-letter guard.
+func (w *Worker) LateLetterGrace() time.Duration {
+	w.letters.mu.Lock()
+	defer w.letters.mu.Unlock()
+	if w.letters.grace <= 0 {
+		return newsletter.DefaultLateLetterGrace
+	}
+	return w.letters.grace
+}
+
+// park puts a send of a held letter aside until the author releases or
+// cancels the letter; one released meanwhile is due again at once.
+func (w *Worker) park(ctx context.Context, j newsletter.Job) error {
+	g, ok := w.Store.(newsletter.LetterHolds)
+	if !ok {
+		// A store without the guard holds no letter; look again later.
+		return w.Store.Schedule(ctx, j, w.Clock.Now().Add(LetterWatchEvery))
+	}
+	if _, err := g.ParkLetterSend(ctx, j, w.Clock.Now()); err != nil {
+		return fmt.Errorf("park a send of held letter %s: %w", j.Letter, err)
+	}
+	return nil
+}
+
+// CheckLetters holds, as of the worker's clock, every scheduled letter
+// more than the grace past its time and every sending letter with sends
+// left that made no progress for the grace. It returns the ids it held.
+func (w *Worker) CheckLetters(ctx context.Context) ([]string, error) {
+	w.init()
+	g, ok := w.Store.(newsletter.LetterHolds)
+	if !ok {
+		return nil, errors.New("check late letters: the store has no late-letter guard")
+	}
+	grace := w.LateLetterGrace()
+	ids, err := g.HoldLateLetters(ctx, w.Clock.Now(), grace)
+	for _, id := range ids {
+		w.Log.Warn("letter held: it could not start or go on within LATE_LETTER_GRACE; it waits for the author",
+			"letter", id, "grace", grace)
+	}
+	if err != nil {
+		return ids, fmt.Errorf("check late letters: %w", err)
+	}
+	return ids, nil
+}
+
+// WatchLetters runs CheckLetters at once and then every LetterWatchEvery
+// until ctx ends. Every worker process may run it: a letter is held once.
+func (w *Worker) WatchLetters(ctx context.Context) {
+	w.init()
+	for {
+		if _, err := w.CheckLetters(ctx); err != nil && ctx.Err() == nil {
+			w.Log.Warn("looking for late letters failed; will try again", "err", err, "in", LetterWatchEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(LetterWatchEvery):
+		}
+	}
 }
