@@ -18,6 +18,7 @@ func (s *Server) adminAPIRoutes() {
 	api.Get("/letters/:id", s.getLetter)
 	api.Put("/letters/:id", s.updateLetter)
 	api.Delete("/letters/:id", s.cancelLetter)
+	api.Post("/letters/:id/release", s.releaseLetter)
 	api.Get("/subscribers", s.listSubscribers)
 	api.Post("/subscribers", s.importSubscribers)
 	api.Get("/openapi.json", s.openAPI)

@@ -100,11 +100,14 @@ type letterJSON struct {
 	Sent           int    `json:"sent"`
 	Failed         int    `json:"failed"`
 	Skipped        int    `json:"skipped"`
+	// Held says why a held letter waits; absent for any other status.
+	Held *heldJSON `json:"held,omitempty"`
 }
 
 func toLetterJSON(l *newsletter.Letter, withBody bool) letterJSON {
 	out := letterJSON{ID: l.ID, Subject: l.Subject, SendAt: l.SendAt.Format(time.RFC3339), Status: string(l.Status),
-		SkipInSequence: l.SkipInSequence, Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped}
+		SkipInSequence: l.SkipInSequence, Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped,
+		Held: toHeldJSON(l)}
 	if withBody {
 		out.Markdown = l.Markdown
 	}
