@@ -1,5 +1,7 @@
 # Build: docker build -t newsletter .
-FROM golang:1.26-bookworm AS build
+# A patched Go: 1.26.8 (the machines' Go) has known vulnerabilities in
+# net/http, crypto/tls, crypto/x509 and html/template, fixed in 1.26.10.
+FROM golang:1.26.10-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
