@@ -109,7 +109,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.Transport, err = mailer.New(cfg.Mail); err != nil {
+	mailCfg := cfg.Mail
+	mailCfg.Log = a.Log
+	if a.Transport, err = mailer.New(mailCfg); err != nil {
 		return nil, err
 	}
 	if cfg.Mail.URL == "" {
