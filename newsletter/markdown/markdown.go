@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
@@ -28,10 +29,12 @@ import (
 type Parts struct{ HTML, Text string }
 
 // md renders Markdown to HTML for mail and pages. Without html.WithUnsafe,
-// goldmark omits raw HTML.
+// goldmark omits raw HTML. A single line break is kept (hard wraps): the
+// author's sign-off ("Warmly," / "Satina") stays on two lines, as she
+// wrote it.
 var md = goldmark.New(
 	goldmark.WithExtensions(extension.GFM, extension.Typographer),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(linkRenderer{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(linkRenderer{}, 100)), html.WithHardWraps()),
 )
 
 // plainMD parses Markdown for its plain text; no typographer, whose

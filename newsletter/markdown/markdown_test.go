@@ -233,3 +233,21 @@ func TestWritePreview(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSingleLineBreakKept: a sign-off on two lines stays on two lines in
+// both parts; a blank line still makes a new paragraph.
+func TestSingleLineBreakKept(t *testing.T) {
+	p, err := Render("With care for the days after.\n\nWarmly,\nSatina", templates.Mail{Subject: "On rest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.HTML, "Warmly,<br>\nSatina") && !strings.Contains(p.HTML, "Warmly,<br />\nSatina") {
+		t.Errorf("HTML joins the sign-off's lines:\n%s", p.HTML)
+	}
+	if !strings.Contains(p.Text, "Warmly,\nSatina") {
+		t.Errorf("text joins the sign-off's lines:\n%s", p.Text)
+	}
+	if strings.Count(p.HTML, "<p") < 2 {
+		t.Errorf("a blank line no longer starts a paragraph:\n%s", p.HTML)
+	}
+}
