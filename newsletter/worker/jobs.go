@@ -53,6 +53,17 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 	if open := step.NextOpening(now, sub.Location(w.DefaultTZ)); open.After(now) {
 		return w.Store.Schedule(ctx, j, open)
 	}
+	// A paused sequence (redisstore.Store.ParkStep): the due step waits
+	// out of the queue, and goes out once when the author resumes; the
+	// step after it is then timed from that send.
+	if p, ok := w.Store.(interface {
+		ParkStep(ctx context.Context, sequence string, j newsletter.Job, due time.Time) (bool, error)
+	}); ok {
+		parked, err := p.ParkStep(ctx, sub.Sequence, j, due)
+		if err != nil || parked {
+			return err
+		}
+	}
 	key := newsletter.StepLedgerKey(sub.Sequence, step.Name, sub.Enrolment)
 	msg, err := w.Composer.Step(sub, step)
 	if err != nil {
@@ -64,7 +75,18 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 	if _, next, ok := drip.Next(w.Sequences, &after, w.DefaultTZ); ok {
 		out.NextDue = next
 	}
-	return w.deliver(ctx, sender, j, key, msg, out)
+	if err := w.deliver(ctx, sender, j, key, msg, out); err != nil {
+		return err
+	}
+	// The stats count the step when this attempt's send is in the ledger.
+	if c, ok := w.Store.(interface {
+		CountStepSent(ctx context.Context, subscriber, key, sequence, step string, since time.Time) error
+	}); ok {
+		if err := c.CountStepSent(ctx, j.Subscriber, key, sub.Sequence, step.Name, now); err != nil {
+			w.Log.Warn("could not count a step sent for the stats", "sequence", sub.Sequence, "step", step.Name, "err", err)
+		}
+	}
+	return nil
 }
 
 // deliver sends msg unless key is already in the ledger, then records out.
