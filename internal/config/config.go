@@ -42,6 +42,13 @@ var Variables = []Variable{
 	{"POSTAL_ADDRESS", "", "sender's postal address for every footer (a warning when empty)"},
 	{"ADMIN_TOKEN", "", "bearer token for /admin/api and the password of /admin, at least 24 characters (e.g. openssl rand -hex 24); empty disables both"},
 	{"WEBHOOK_SECRET", "", "shared secret of the Postmark bounce/complaint webhook (POST /webhooks/postmark, as Basic auth password); empty: off"},
+	{"MAILGUN_WEBHOOK_KEY", "", "Mailgun's webhook signing key, for POST /webhooks/mailgun; empty: off"},
+	{"SENDGRID_WEBHOOK_KEY", "", "SendGrid's Event Webhook verification key (base64 or PEM), for POST /webhooks/sendgrid; empty: off"},
+	{"SES_TOPIC_ARNS", "", "comma-separated SNS topic ARNs whose messages POST /webhooks/ses believes; empty: any topic's (set it)"},
+	{"REPLY_TO", "", "Reply-To of every mail to a subscriber (an address, or Name <address>); empty: none"},
+	{"RETURN_PATH", "", "envelope sender; with it every mail to a subscriber goes out from <local>+<tag>@<domain> (VERP); empty: MAIL_FROM's address"},
+	{"BOUNCE_MAILBOX", "", "imaps://user:pass@host[:port]/<folder> or imap://…?tls=none: the mailbox that receives RETURN_PATH's mail, read every minute; empty: not read"},
+	{"LIST_ID", "", "the List-Id of every mail to a subscriber (list.example.org or Name <list.example.org>); empty: \"SITE_TITLE\" <MAIL_FROM's local part.domain>"},
 	{"SECRET_KEY", "", "key for signed links, at least 32 characters (e.g. openssl rand -hex 32); required with REDIS_URL, so that links outlive a lost Redis; empty with the embedded Redis: made per run"},
 	{"METRICS_TOKEN", "", "bearer token for GET /metrics; empty: /metrics answers 404"},
 	{"LATE_LETTER_GRACE", "1h", "a letter that cannot start (or go on) within this long of its time is held for the author instead of sent late (Go duration)"},
@@ -81,6 +88,9 @@ type Config struct {
 	PendingRetention                                                                        time.Duration
 	MailRate                                                                                float64
 	Lease                                                                                   time.Duration
+	// Deliverability: REPLY_TO, RETURN_PATH, LIST_ID, BOUNCE_MAILBOX and
+	// the webhook keys (deliverability.go).
+	Deliverability
 }
 
 // Env is the trimmed value of a listed variable, or its default.
@@ -187,6 +197,9 @@ func Load() (*Config, error) {
 		return nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
 	if err := CheckPprofAddr(c.PprofAddr); err != nil {
+		return nil, err
+	}
+	if err := c.loadDeliverability(); err != nil {
 		return nil, err
 	}
 	return c, nil
