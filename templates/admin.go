@@ -27,6 +27,7 @@ type AdminOverview struct {
 	DaysTotal int
 	Zone      string        // time zone of Days and every time shown
 	Upcoming  []AdminLetter // scheduled letters, soonest first
+	Held      []AdminLetter // held letters waiting for the author, newest first
 	Recent    []AdminLetter // letters sending or sent, newest first
 	Bounced   []AdminSubscriber
 	Failed    []AdminLetter // letters with failed sends
@@ -51,6 +52,22 @@ type AdminLetter struct {
 	SendAt                            time.Time // in the desk's zone
 	Recipients, Sent, Failed, Skipped int       // Recipients is -1 until the fan-out
 	SkipInSequence                    bool
+	// Held says, for a held letter, what happened and what she can do
+	// ("This letter was due at 09:00 but …"); empty for any other.
+	Held string
+}
+
+// AdminHeldLetter is a held letter with the CSRF token of the forms that
+// release or cancel it.
+type AdminHeldLetter struct {
+	AdminLetter
+	CSRF string
+}
+
+// HeldForm pairs a held letter with the page's CSRF token, for the
+// "held" template.
+func (d AdminDesk) HeldForm(l AdminLetter) AdminHeldLetter {
+	return AdminHeldLetter{AdminLetter: l, CSRF: d.CSRF}
 }
 
 // AdminCompose is the compose page: the form, a preview and the letters.

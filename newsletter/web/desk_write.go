@@ -13,7 +13,8 @@ import (
 )
 
 // The compose page: write, preview, send a test, schedule; the letters
-// with a cancel button for those still scheduled.
+// with a cancel button for those still scheduled, and for a held letter
+// (see heldNote) its explanation with Send it now and Cancel it.
 
 // datetimeLocal is the value format of <input type="datetime-local">.
 const datetimeLocal = "2006-01-02T15:04"
@@ -56,8 +57,9 @@ func (s *Server) renderCompose(c *fiber.Ctx, d templates.AdminDesk) error {
 		return err
 	}
 	loc := s.deskZone(c)
+	now := s.cfg.Clock.Now()
 	for _, l := range letters {
-		f.Letters = append(f.Letters, deskLetter(l, loc))
+		f.Letters = append(f.Letters, deskLetterAt(l, loc, now))
 	}
 	if len(f.Errors) > 0 && c.Response().StatusCode() == fiber.StatusOK {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -123,6 +125,8 @@ func (s *Server) composePost(c *fiber.Ctx) error {
 	d := templates.AdminDesk{Page: "compose", Compose: f}
 	draft := newsletter.LetterDraft{Subject: f.Subject, Markdown: f.Markdown, SkipInSequence: f.SkipInSequence}
 	switch c.FormValue("action") {
+	case "release":
+		return s.releasePost(c)
 	case "test":
 		return s.composeTest(c, d, draft)
 	case "schedule":
@@ -239,15 +243,31 @@ func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft news
 	return c.Redirect("/admin/compose?done="+done, fiber.StatusSeeOther)
 }
 
+// cancelPost cancels a scheduled, sending or held letter.
 func (s *Server) cancelPost(c *fiber.Ctx) error {
 	err := s.cfg.Store.CancelLetter(c.UserContext(), c.Params("id"))
 	if errors.Is(err, newsletter.ErrConflict) {
 		return s.renderCompose(c.Status(fiber.StatusConflict), templates.AdminDesk{Page: "compose",
 			Compose: &templates.AdminCompose{TZ: s.deskZone(c).String()},
-			Error:   "That letter is already going out (or gone), so it can't be cancelled."})
+			Error:   "That letter has already gone out, or was cancelled, so it can't be cancelled."})
 	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect("/admin/compose?done=cancelled", fiber.StatusSeeOther)
+}
+
+// releasePost sends a held letter now: the Send it now button of a held
+// letter, posted with action=release and the letter's id.
+func (s *Server) releasePost(c *fiber.Ctx) error {
+	_, err := s.cfg.Service.ReleaseLetter(c.UserContext(), strings.TrimSpace(c.FormValue("letter")))
+	if errors.Is(err, newsletter.ErrConflict) {
+		return s.renderCompose(c.Status(fiber.StatusConflict), templates.AdminDesk{Page: "compose",
+			Compose: &templates.AdminCompose{TZ: s.deskZone(c).String()},
+			Error:   "That letter is no longer held (it is going out already, or was cancelled), so there is nothing to send now."})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin?done=sending", fiber.StatusSeeOther)
 }
