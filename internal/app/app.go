@@ -24,6 +24,7 @@ import (
 	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/newsletter/web"
+	"github.com/satina/newsletter/newsletter/webhook"
 	"github.com/satina/newsletter/newsletter/worker"
 	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
@@ -42,6 +43,11 @@ type Deps struct {
 	// NoDoctor leaves out the doctor's checks at start (DNS lookups),
 	// for tests.
 	NoDoctor bool
+	// SNS checks the messages of POST /webhooks/ses; default: Amazon's
+	// certificates and SES_TOPIC_ARNS. MailboxEvery is how often
+	// BOUNCE_MAILBOX is read; default (and at most) a minute.
+	SNS          *webhook.SNS
+	MailboxEvery time.Duration
 }
 
 // App is the assembled service.
@@ -60,10 +66,13 @@ type App struct {
 	Worker    *worker.Worker
 	Guard     *worker.Guard // notices when Redis loses data; Run checks every worker.GuardEvery
 	Web       *web.Server
+	Feedback  *service.Feedback // bounces, complaints and the suppression list
 
 	listener net.Listener
 	noDoctor bool
 	closers  []func()
+
+	mailboxEvery time.Duration // Deps.MailboxEvery
 }
 
 // New assembles the service from cfg: it connects to Redis (waiting for it
@@ -141,7 +150,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Paused: func() { a.Metrics.Pauses.WithLabelValues(newsletter.PausedByDataLoss).Inc() }}
 	a.Service = &service.Service{Store: a.Store, Sequences: a.Sequences, DefaultSequence: cfg.DefaultSequence,
 		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log}
-	a.Web = web.New(web.Config{Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
+	hooks := a.wireFeedback(d)
+	a.Web = web.New(web.Config{Feedback: hooks, Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
 		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
 		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})

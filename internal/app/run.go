@@ -59,6 +59,13 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 			log.Info("worker started", "concurrency", a.Config.Concurrency, "sequences", a.Sequences.IDs())
 			errs <- a.Worker.Run(runCtx)
 		}()
+		if a.Config.BounceMailbox != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a.readBounces(runCtx)
+			}()
+		}
 	}
 	if mode != Worker {
 		wg.Add(1)

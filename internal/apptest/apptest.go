@@ -41,6 +41,10 @@ type Options struct {
 	RealClock      bool      // use the wall clock instead of a fake one
 	NoWorker       bool      // do not run the worker in the background
 	Postal         string    // POSTAL_ADDRESS; default "1 Test Street, Testville"
+	// Configure and Wire, when set, change the Config and the Deps just
+	// before the service is assembled (RETURN_PATH, BOUNCE_MAILBOX, …).
+	Configure func(*config.Config)
+	Wire      func(*app.Deps)
 }
 
 // App is the running service.
@@ -105,6 +109,12 @@ func Start(t testing.TB, o Options) *App {
 		AdminToken: o.AdminToken, WebhookSecret: "hook-secret", TrustedProxies: o.TrustedProxies,
 		SignupLimit: o.SignupLimit, DefaultSequence: defaultSequence(o.Sequences), DefaultTZ: time.UTC,
 		Concurrency: 2, Lease: 2 * time.Minute, PendingRetention: service.DefaultPendingRetention,
+	}
+	if o.Configure != nil {
+		o.Configure(cfg)
+	}
+	if o.Wire != nil {
+		o.Wire(&deps)
 	}
 	built, err := app.New(context.Background(), cfg, deps)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 //   - to confirmed: a pending subscriber is confirmed (consent given
 //     elsewhere) and joins its sequence; a bounced one gets mail again.
 //     Someone who unsubscribed can only come back by signing up again.
-//   - to unsubscribed or bounced: nothing more is sent.
+//   - to unsubscribed, bounced or complained: nothing more is sent.
 //   - to pending: only a pending subscriber stays pending; use a signup or
 //     an import to ask someone to confirm.
 //
@@ -20,7 +20,7 @@ import (
 // that is not allowed.
 func (s *Service) SetStatus(ctx context.Context, id string, to newsletter.Status) (*newsletter.Subscriber, error) {
 	if !to.Valid() {
-		return nil, newsletter.FieldErrors{"status": "Use pending, confirmed, unsubscribed or bounced."}
+		return nil, newsletter.FieldErrors{"status": "Use pending, confirmed, unsubscribed, bounced or complained."}
 	}
 	sub, err := s.Store.Subscriber(ctx, id)
 	if err != nil {

@@ -26,7 +26,7 @@ func (s *Server) listSubscribers(c *fiber.Ctx) error {
 	st := newsletter.Status(c.Query("status"))
 	if st != "" && !st.Valid() {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
-			"status": "Use pending, confirmed, unsubscribed or bounced."}})
+			"status": "Use pending, confirmed, unsubscribed, bounced or complained."}})
 	}
 	offset, limit := c.QueryInt("offset", 0), c.QueryInt("limit", 10000)
 	if offset < 0 || limit < 1 || limit > 10000 {
@@ -105,7 +105,7 @@ func (s *Server) exportSubscribersAPI(c *fiber.Ctx) error {
 	st := newsletter.Status(c.Query("status"))
 	if st != "" && !st.Valid() {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fiber.Map{
-			"status": "Use pending, confirmed, unsubscribed or bounced."}})
+			"status": "Use pending, confirmed, unsubscribed, bounced or complained."}})
 	}
 	q := strings.TrimSpace(c.Query("q"))
 	if len(q) > 200 {

@@ -147,7 +147,7 @@ func TestPostmarkWebhook(t *testing.T) {
 		want newsletter.Status
 	}{
 		{`{"RecordType":"Bounce","Type":"HardBounce","Email":"HARD@example.org"}`, hard, newsletter.StatusBounced},
-		{`{"RecordType":"SpamComplaint","Email":"spam@example.org"}`, spam, newsletter.StatusUnsubscribed},
+		{`{"RecordType":"SpamComplaint","Email":"spam@example.org"}`, spam, newsletter.StatusComplained},
 		{`{"RecordType":"Bounce","Type":"SoftBounce","Email":"soft@example.org"}`, soft, newsletter.StatusConfirmed},
 	} {
 		if code := send("hook-secret", c.body); code != http.StatusOK {

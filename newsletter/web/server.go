@@ -64,6 +64,9 @@ type Config struct {
 	// TestSender sends one test mail at once through the mail transport
 	// (see newsletter.SendOne). Test mail is off when nil.
 	TestSender func(ctx context.Context, m *newsletter.Message) error
+	// Feedback wires the bounce and complaint webhooks and the
+	// suppression list (hook_routes.go).
+	Feedback FeedbackConfig
 }
 
 // Server is the HTTP side.
@@ -127,7 +130,7 @@ func (s *Server) routes() {
 	a.Get("/letters", s.letters)
 	a.Get("/letters/feed.xml", s.feed)
 	a.Get("/letters/:id", s.letterPage)
-	a.Post("/webhooks/postmark", publicLimit, s.postmarkWebhook)
+	s.hookRoutes()
 	a.Get("/healthz", s.healthz)
 	a.Get("/metrics", s.metricsHandler())
 	s.adminAPIRoutes()

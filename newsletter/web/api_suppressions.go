@@ -1,0 +1,92 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// The suppression list in the admin API:
+//
+//	GET  /admin/api/suppressions  → {"suppressions":[{"email","reason","at"}]}, newest first
+//	POST /admin/api/suppressions  {"suppressions":[{"email","reason","at"}]} → the entries added
+//
+// It holds every address that bounced, complained or was suppressed by
+// hand; no mail goes to any of them, even after a new signup.
+func (s *Server) suppressionRoutes(api fiber.Router) {
+	api.Get("/suppressions", s.listSuppressions)
+	api.Post("/suppressions", s.addSuppressions)
+}
+
+// suppressionJSON is one entry as the API shows it.
+type suppressionJSON struct {
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+	At     string `json:"at"`
+}
+
+func toSuppressionsJSON(list []newsletter.Suppression) []suppressionJSON {
+	out := make([]suppressionJSON, 0, len(list))
+	for _, e := range list {
+		out = append(out, suppressionJSON{Email: e.Email, Reason: e.Reason, At: e.At.UTC().Format(time.RFC3339)})
+	}
+	return out
+}
+
+func (s *Server) listSuppressions(c *fiber.Ctx) error {
+	f := s.cfg.Feedback.Feedback
+	if f == nil {
+		return fiber.ErrNotFound
+	}
+	list, err := f.Suppressions(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(list)})
+}
+
+// addSuppressions puts addresses on the list by hand. An entry's reason is
+// optional ("suppressed by hand"); one that starts with "complaint" makes
+// the subscriber complained, any other bounced. at, when given, is RFC
+// 3339 and not in the future. Nothing is added when any entry is bad: 422
+// names each.
+func (s *Server) addSuppressions(c *fiber.Ctx) error {
+	f := s.cfg.Feedback.Feedback
+	if f == nil {
+		return fiber.ErrNotFound
+	}
+	var in struct {
+		Suppressions []struct {
+			Email  string `json:"email"`
+			Reason string `json:"reason"`
+			At     string `json:"at"`
+		} `json:"suppressions"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return invalid(c, err)
+	}
+	entries := make([]newsletter.Suppression, len(in.Suppressions))
+	fe := newsletter.FieldErrors{}
+	for i, e := range in.Suppressions {
+		entries[i] = newsletter.Suppression{Email: e.Email, Reason: e.Reason}
+		if e.At == "" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, e.At)
+		if err != nil {
+			fe["suppressions["+strconv.Itoa(i)+"].at"] = "Give the time as RFC 3339, e.g. 2026-03-01T08:00:00Z, or leave it out."
+		}
+		entries[i].At = at
+	}
+	if len(fe) > 0 {
+		return invalid(c, fe)
+	}
+	added, err := f.AddSuppressions(c.UserContext(), entries)
+	if err != nil {
+		return invalid(c, err)
+	}
+	return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(added)})
+}
