@@ -127,6 +127,8 @@ type AdminSequence struct {
 	ID, Title, Description string
 	NotStarted             int // confirmed, first step not sent yet
 	Steps                  []AdminStep
+	Paused                 bool  // no step goes out until it is resumed
+	Waiting                int64 // while paused: readers whose step came due
 }
 
 // AdminStep is one step of a sequence; Preview is set on its own page.
@@ -136,4 +138,5 @@ type AdminStep struct {
 	N                       int    // confirmed subscribers whose latest letter this is
 	URL                     string // its preview page
 	Preview                 *AdminPreview
+	Changed                 bool // changed from the desk: what is sent is not its file
 }

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -77,7 +78,9 @@ type App struct {
 
 // New assembles the service from cfg: it connects to Redis (waiting for it
 // to answer), brings its data to the current layout, and builds every part.
-// Nothing runs until Run. Close releases what New opened.
+// Nothing is sent or served until Run; New only starts following the
+// steps changed from the desk (followSteps). Close releases what New
+// opened.
 func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a := &App{Config: cfg, Log: d.Log, Clock: d.Clock, Redis: d.Redis, Sequences: d.Sequences, listener: d.Listener, noDoctor: d.NoDoctor}
 	defer func() {
@@ -155,7 +158,31 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
 		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
 		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})
+	if err := a.followSteps(ctx); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// followSteps lays the steps changed from the desk (kept in Redis) over
+// the loaded sequences, and keeps them in step with changes made by any
+// process (within service.FollowEvery) until Close; a change re-plans the
+// schedule (Worker.Reconcile), as a changed file does at start.
+func (a *App) followSteps(ctx context.Context) error {
+	known, err := a.Service.LoadStepOverrides(ctx)
+	var ps sequences.Problems
+	switch {
+	case errors.As(err, &ps):
+		a.Log.Warn("some steps changed from the desk are not used (run `newsletter check`)", "problems", ps.Error())
+	case err != nil:
+		return fmt.Errorf("read the steps changed from the desk: %w", err)
+	}
+	a.closers = append(a.closers, a.Service.StartFollowing(known, func(ctx context.Context) {
+		if err := a.Worker.Reconcile(ctx); err != nil {
+			a.Log.Warn("could not re-plan after a step changed from the desk; will try at next start", "err", err)
+		}
+	}))
+	return nil
 }
 
 // Close releases what New opened (the Redis connection, the embedded

@@ -26,6 +26,7 @@ func (s *Server) adminAPIRoutes() {
 	api.Post("/sending/pause", s.pauseSending)
 	api.Post("/sending/resume", s.resumeSending)
 	s.adminAPIExtraRoutes(api)
+	s.sequenceControlRoutes(api)
 	s.suppressionRoutes(api)
 }
 

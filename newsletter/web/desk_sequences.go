@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/satina/newsletter/newsletter/service"
+	"github.com/satina/newsletter/sequences"
 	"github.com/satina/newsletter/templates"
 )
 
@@ -16,16 +18,20 @@ func stepURL(seq, name string) string {
 	return "/admin/sequences/" + url.PathEscape(seq) + "/steps/" + url.PathEscape(name)
 }
 
-// deskSequences turns sequence infos into page data.
-func deskSequences(infos []sequenceInfo) []templates.AdminSequence {
+// deskSequences turns sequence infos into page data, marking the steps
+// changed from the desk (an override laid over the file) and the paused
+// sequences (states may be nil: none paused).
+func deskSequences(infos []sequenceInfo, set *sequences.Set, states map[string]service.SequenceState) []templates.AdminSequence {
 	var out []templates.AdminSequence
 	for _, info := range infos {
+		state := states[info.Seq.ID]
 		q := templates.AdminSequence{ID: info.Seq.ID, Title: info.Seq.Title, Description: info.Seq.Description,
-			NotStarted: info.NotStarted}
+			NotStarted: info.NotStarted, Paused: state.Paused, Waiting: state.Waiting}
 		for i, st := range info.Steps {
+			_, changed := set.Override(info.Seq.ID, st.Step.Name)
 			q.Steps = append(q.Steps, templates.AdminStep{Sequence: info.Seq.ID, Name: st.Step.Name,
 				Subject: strings.TrimSpace(st.Step.Subject), When: stepWhen(i, st.Step), N: st.Subscribers,
-				URL: stepURL(info.Seq.ID, st.Step.Name)})
+				URL: stepURL(info.Seq.ID, st.Step.Name), Changed: changed})
 		}
 		out = append(out, q)
 	}
@@ -37,7 +43,11 @@ func (s *Server) sequencesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, templates.AdminDesk{Page: "sequences", Sequences: deskSequences(infos)})
+	states, err := s.cfg.Service.SequenceStates(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.render(c, templates.AdminDesk{Page: "sequences", Sequences: deskSequences(infos, s.cfg.Service.Sequences, states)})
 }
 
 func (s *Server) stepPage(c *fiber.Ctx) error {
@@ -51,7 +61,7 @@ func (s *Server) stepPage(c *fiber.Ctx) error {
 		return err
 	}
 	var step templates.AdminStep
-	for _, q := range deskSequences(infos) {
+	for _, q := range deskSequences(infos, s.cfg.Service.Sequences, nil) {
 		for _, v := range q.Steps {
 			if q.ID == id && v.Name == name {
 				step = v

@@ -171,6 +171,7 @@ func (s *Server) download(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "There is no guide for this link.")
 	}
 	g := seq.Guide
+	s.countDownload(c)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if g.Markdown {
 		body, err := markdown.HTML(string(g.Data))
