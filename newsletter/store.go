@@ -145,8 +145,9 @@ type Outcome struct {
 	Counter string
 }
 
-// Letters keeps letters.
+// Letters keeps letters, with the late-letter guard (LetterHolds).
 type Letters interface {
+	LetterHolds
 	// CreateLetter stores l with a new id and schedules its fan-out.
 	CreateLetter(ctx context.Context, l *Letter) (string, error)
 	// Letter loads one letter.

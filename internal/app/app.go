@@ -140,8 +140,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Store: a.Store, Transport: a.Transport, Sequences: a.Sequences, DefaultTZ: cfg.DefaultTZ, Clock: a.Clock,
 		Log: a.Log, Metrics: a.Metrics, Composer: a.Composer,
 		Concurrency: cfg.Concurrency, Lease: cfg.Lease, Poll: d.Poll, MessageIDDomain: fromDomain(cfg.Mail.From),
+		LateLetterGrace: cfg.LateLetterGrace,
 	}
-	a.Worker.SetLateLetterGrace(cfg.LateLetterGrace) // LATE_LETTER_GRACE; 0 (tests) means the default hour
 	if cfg.MailRate > 0 { // MAIL_RATE: one pace shared through Redis by every worker
 		limiter, err := redisstore.NewMailLimiter(a.Redis, cfg.RedisPrefix, cfg.MailRate)
 		if err != nil {

@@ -49,10 +49,14 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		if err := a.Worker.Reconcile(ctx); err != nil {
 			log.Warn("could not reconcile edited sequences; will try at next start", "err", err)
 		}
-		wg.Add(2)
+		wg.Add(3)
 		go func() {
 			defer wg.Done()
 			worker.Housekeep(runCtx, a.Store, a.Clock, a.Config.PendingRetention, 10*time.Minute, log)
+		}()
+		go func() {
+			defer wg.Done()
+			a.Worker.WatchLetters(runCtx)
 		}()
 		go func() {
 			defer wg.Done()

@@ -109,6 +109,7 @@ func Start(t testing.TB, o Options) *App {
 		AdminToken: o.AdminToken, WebhookSecret: "hook-secret", TrustedProxies: o.TrustedProxies,
 		SignupLimit: o.SignupLimit, DefaultSequence: defaultSequence(o.Sequences), DefaultTZ: time.UTC,
 		Concurrency: 2, Lease: 2 * time.Minute, PendingRetention: service.DefaultPendingRetention,
+		LateLetterGrace: newsletter.DefaultLateLetterGrace,
 	}
 	if o.Configure != nil {
 		o.Configure(cfg)

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -50,11 +49,7 @@ func (s *Service) UpdateLetter(ctx context.Context, id string, d newsletter.Lett
 // the letter as it stands after the release; ErrConflict when the letter
 // is not held, ErrNotFound when there is none.
 func (s *Service) ReleaseLetter(ctx context.Context, id string) (*newsletter.Letter, error) {
-	g, ok := s.Store.(newsletter.LetterHolds)
-	if !ok {
-		return nil, errors.New("release letter: the store has no late-letter guard")
-	}
-	if err := g.ReleaseLetter(ctx, id, s.Clock.Now()); err != nil {
+	if err := s.Store.ReleaseLetter(ctx, id, s.Clock.Now()); err != nil {
 		return nil, fmt.Errorf("release letter: %w", err)
 	}
 	s.wake()

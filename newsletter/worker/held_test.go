@@ -110,7 +110,7 @@ func TestLateLetterIsHeldAndReleased(t *testing.T) {
 	onceEach(t, log, "Right now", emails)
 
 	// The service was down from before send_at until past its grace.
-	a.Fake.Set(sendAt.Add(a.Worker.LateLetterGrace() + time.Minute))
+	a.Fake.Set(sendAt.Add(a.Worker.LateLetterGrace + time.Minute))
 	log.drain(t)
 	if got := mailsWithSubject(log, "Late spring"); len(got) != 0 {
 		t.Fatalf("a late letter went out to %v", got)
@@ -178,7 +178,7 @@ func TestStalledLetterIsHeldAndReleased(t *testing.T) {
 	}
 
 	// Within the grace, the watchdog lets it be.
-	a.Fake.Advance(a.Worker.LateLetterGrace() - time.Minute)
+	a.Fake.Advance(a.Worker.LateLetterGrace - time.Minute)
 	log.drain(t)
 	if held, err := a.Worker.CheckLetters(ctx); err != nil || len(held) != 0 {
 		t.Fatalf("held within the grace: %v %v", held, err)

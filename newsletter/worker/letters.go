@@ -14,17 +14,10 @@ import (
 // unless the late-letter guard holds it: then the letter waits for the
 // author, and no recipient list is taken.
 func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
-	var l *newsletter.Letter
-	var ids []string
-	var err error
-	if g, ok := w.Store.(newsletter.LetterHolds); ok {
-		l, ids, err = g.StartLetter(ctx, j.Letter, w.Clock.Now(), w.LateLetterGrace())
-	} else {
-		l, ids, err = w.Store.StartFanOut(ctx, j.Letter)
-	}
+	l, ids, err := w.Store.StartLetter(ctx, j.Letter, w.Clock.Now(), w.LateLetterGrace)
 	if errors.Is(err, newsletter.ErrHeld) {
 		w.Log.Warn("letter held: it could not start within LATE_LETTER_GRACE of its time; it waits for the author",
-			"letter", j.Letter, "grace", w.LateLetterGrace())
+			"letter", j.Letter, "grace", w.LateLetterGrace)
 		return w.drop(ctx, j, "letter_held")
 	}
 	if errors.Is(err, newsletter.ErrNotFound) || errors.Is(err, newsletter.ErrConflict) {
@@ -90,10 +83,6 @@ const letterTTL = 2 * time.Second
 type letterCache struct {
 	mu      sync.Mutex
 	letters map[string]cachedLetter
-	// grace is LATE_LETTER_GRACE (see Worker.SetLateLetterGrace); it lives
-	// here, beside the letters the worker sends, because the guard is the
-	// letters' business.
-	grace time.Duration
 }
 
 type cachedLetter struct {
@@ -138,34 +127,10 @@ func (w *Worker) letter(ctx context.Context, id string) (*newsletter.Letter, err
 // letters.
 const LetterWatchEvery = 30 * time.Second
 
-// SetLateLetterGrace sets LATE_LETTER_GRACE, the grace of the late-letter
-// guard; zero or less means newsletter.DefaultLateLetterGrace. Call it
-// before Run.
-func (w *Worker) SetLateLetterGrace(d time.Duration) {
-	w.letters.mu.Lock()
-	w.letters.grace = d
-	w.letters.mu.Unlock()
-}
-
-// LateLetterGrace is the grace of the late-letter guard.
-func (w *Worker) LateLetterGrace() time.Duration {
-	w.letters.mu.Lock()
-	defer w.letters.mu.Unlock()
-	if w.letters.grace <= 0 {
-		return newsletter.DefaultLateLetterGrace
-	}
-	return w.letters.grace
-}
-
 // park puts a send of a held letter aside until the author releases or
 // cancels the letter; one released meanwhile is due again at once.
 func (w *Worker) park(ctx context.Context, j newsletter.Job) error {
-	g, ok := w.Store.(newsletter.LetterHolds)
-	if !ok {
-		// A store without the guard holds no letter; look again later.
-		return w.Store.Schedule(ctx, j, w.Clock.Now().Add(LetterWatchEvery))
-	}
-	if _, err := g.ParkLetterSend(ctx, j, w.Clock.Now()); err != nil {
+	if _, err := w.Store.ParkLetterSend(ctx, j, w.Clock.Now()); err != nil {
 		return fmt.Errorf("park a send of held letter %s: %w", j.Letter, err)
 	}
 	return nil
@@ -176,12 +141,8 @@ func (w *Worker) park(ctx context.Context, j newsletter.Job) error {
 // left that made no progress for the grace. It returns the ids it held.
 func (w *Worker) CheckLetters(ctx context.Context) ([]string, error) {
 	w.init()
-	g, ok := w.Store.(newsletter.LetterHolds)
-	if !ok {
-		return nil, errors.New("check late letters: the store has no late-letter guard")
-	}
-	grace := w.LateLetterGrace()
-	ids, err := g.HoldLateLetters(ctx, w.Clock.Now(), grace)
+	grace := w.LateLetterGrace
+	ids, err := w.Store.HoldLateLetters(ctx, w.Clock.Now(), grace)
 	for _, id := range ids {
 		w.Log.Warn("letter held: it could not start or go on within LATE_LETTER_GRACE; it waits for the author",
 			"letter", id, "grace", grace)

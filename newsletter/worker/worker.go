@@ -37,6 +37,7 @@ type Store interface {
 	SequenceVersion(ctx context.Context, sequence string) (string, error)
 	SetSequenceVersion(ctx context.Context, sequence, hash string) error
 	Replan(ctx context.Context, j newsletter.Job, due, now time.Time, lease time.Duration) (bool, error)
+	newsletter.LetterHolds
 	Gate
 	Watermarks
 }
@@ -62,7 +63,11 @@ type Worker struct {
 	Poll        time.Duration // how often to look for due work; default 250ms
 	Lease       time.Duration // how long a claimed job stays hidden without a heartbeat; default DefaultLease
 	MaxAttempts int           // temporary failures before giving up; default 57 (about two days)
-	SlowDelay   time.Duration // pause before each send while a 4xx slows sending down; default 1s
+	// LateLetterGrace is LATE_LETTER_GRACE: a letter that cannot start, or
+	// go on, within it of its time is held (see letters.go); default
+	// newsletter.DefaultLateLetterGrace.
+	LateLetterGrace time.Duration
+	SlowDelay       time.Duration // pause before each send while a 4xx slows sending down; default 1s
 	// MessageIDDomain is the right part of each mail's Message-ID, the
 	// domain of MAIL_FROM; default "newsletter.invalid".
 	MessageIDDomain string
@@ -88,6 +93,9 @@ func (w *Worker) init() {
 		}
 		if w.MaxAttempts <= 0 {
 			w.MaxAttempts = DefaultMaxAttempts
+		}
+		if w.LateLetterGrace <= 0 {
+			w.LateLetterGrace = newsletter.DefaultLateLetterGrace
 		}
 		if w.SlowDelay <= 0 {
 			w.SlowDelay = time.Second
