@@ -13,7 +13,7 @@ import (
 
 // CreateSubscriber stores n unless its address is known (script create.lua).
 func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber, firstDue time.Time) (string, bool, error) {
-	keys, args := s.createArgs(n, firstDue)
+	keys, args := s.createArgs(n, firstDue, false)
 	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return "", false, wrap("create subscriber", err)
@@ -21,8 +21,57 @@ func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber
 	return createResult(res)
 }
 
-// createArgs are the keys and arguments of create.lua for n.
-func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]string, []any) {
+// The outcomes of Signup.
+const (
+	SignupCreated    = "created"    // new address: confirmation queued (none when on the suppression list)
+	SignupResent     = "resent"     // pending: confirmation queued again
+	SignupThrottled  = "throttled"  // pending or returning, but a confirmation went recently (or MaxConfirmMails in all)
+	SignupAlready    = "already"    // confirmed: nothing sent
+	SignupReturned   = "returned"   // had unsubscribed: pending again, confirmation queued
+	SignupSuppressed = "suppressed" // bounced, complained (any status that takes no mail): nothing sent
+)
+
+// MaxConfirmMails is the most confirmation mails one pending address gets
+// in all, however often it signs up.
+const MaxConfirmMails = 3
+
+// fConfirmCount counts the confirmation mails queued for a pending
+// subscriber (absent: 1); create.lua keeps it.
+const fConfirmCount = "cn"
+
+// Signup stores the signup n (a pending subscriber) in one round trip
+// (script create.lua), whoever the address belongs to: a new address is
+// created with its confirmation queued; a known one follows the signup
+// rules (a pending address gets the confirmation again at most once per
+// ConfirmResendInterval and MaxConfirmMails times in all; a confirmed,
+// bounced or complained one gets nothing; an unsubscribed one comes back
+// pending with the new consent). It returns the subscriber's id and the
+// outcome (SignupCreated …); ErrLimited when n.Limit refused it.
+func (s *Store) Signup(ctx context.Context, n newsletter.NewSubscriber) (id, outcome string, err error) {
+	if n.Status != newsletter.StatusPending {
+		return "", "", fmt.Errorf("signup: status %q, want pending", n.Status)
+	}
+	keys, args := s.createArgs(n, time.Time{}, true)
+	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", "", wrap("signup", err)
+	}
+	id, created, err := createResult(res)
+	switch {
+	case err != nil:
+		return "", "", err
+	case created:
+		return id, SignupCreated, nil
+	case len(res) < 3:
+		return "", "", wrap("signup", fmt.Errorf("unexpected reply %v", res))
+	}
+	outcome, _ = res[2].(string)
+	return id, outcome, nil
+}
+
+// createArgs are the keys and arguments of create.lua for n; signup
+// applies the signup rules to a known address.
+func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time, signup bool) ([]string, []any) {
 	id := newID()
 	job, due, lane := "", n.At, s.key("queue")
 	switch {
@@ -37,15 +86,26 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time) ([]st
 	if l := n.Limit; l.Max > 0 && l.Window > 0 {
 		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
 	}
-	args := append([]any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)},
-		newFields(n)...)
+	args := []any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)}
 	keys := []string{email, s.subKey(id), s.statusKey(n.Status), lane, counter, s.key("consents"), s.key("signups"),
 		s.suppressedKey(), s.statusKey(newsletter.StatusBounced), s.statusKey(newsletter.StatusComplained)}
+	if !signup {
+		args = append(args, "", "", 0, 0, 0)
+		return keys, append(args, newFields(n)...)
+	}
+	// A returning subscriber's record, as Resignup writes it, with its
+	// count of confirmation mails begun again.
+	returning := []any{fStatus, string(newsletter.StatusPending), fName, n.Name, fSequence, n.Sequence, fTZ, n.TZ,
+		fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source, fConsentAt, ms(n.Consent.GivenAt),
+		fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At), fConfirmCount, "1"}
+	args = append(args, "1", s.key("sub")+":", newsletter.ConfirmResendInterval.Milliseconds(), MaxConfirmMails, len(returning)/2)
+	args = append(append(args, returning...), newFields(n)...)
+	keys = append(keys, s.statusKey(newsletter.StatusUnsubscribed), s.key("queue"))
 	return keys, args
 }
 
 func createResult(res []any) (string, bool, error) {
-	if len(res) != 2 {
+	if len(res) != 2 && len(res) != 3 {
 		return "", false, wrap("create subscriber", fmt.Errorf("unexpected reply %v", res))
 	}
 	created, _ := res[0].(int64)
@@ -65,7 +125,7 @@ func (s *Store) CreateSubscribers(ctx context.Context, ns []newsletter.NewSubscr
 	ids, created := make([]string, len(ns)), make([]bool, len(ns))
 	keys, args := make([][]string, len(ns)), make([][]any, len(ns))
 	for i, n := range ns {
-		keys[i], args[i] = s.createArgs(n, firstDue[i])
+		keys[i], args[i] = s.createArgs(n, firstDue[i], false)
 	}
 	cmds := make([]*redis.Cmd, len(ns))
 	run := func(todo []int) error {

@@ -41,14 +41,28 @@ type SignupResult string
 
 // The outcomes of a signup.
 const (
-	SignupCreated      SignupResult = "created"   // new address, confirmation queued
-	SignupResent       SignupResult = "resent"    // pending, confirmation queued again
-	SignupThrottled    SignupResult = "throttled" // pending, confirmation sent recently
-	SignupAlreadyThere SignupResult = "already"   // confirmed: nothing sent
-	SignupReturned     SignupResult = "returned"  // had left; confirmation queued
+	SignupCreated      SignupResult = "created"    // new address, confirmation queued
+	SignupResent       SignupResult = "resent"     // pending, confirmation queued again
+	SignupThrottled    SignupResult = "throttled"  // pending, confirmation sent recently (or three in all)
+	SignupAlreadyThere SignupResult = "already"    // confirmed: nothing sent
+	SignupReturned     SignupResult = "returned"   // had unsubscribed; confirmation queued
+	SignupSuppressed   SignupResult = "suppressed" // bounced or complained: nothing sent
 )
 
-// Signup records a signup and queues the confirmation mail. It returns
+// SignupStore stores a signup in one step, whoever the address belongs to
+// (redisstore.Store.Signup): the same work for a new, pending, confirmed,
+// unsubscribed, bounced or complained address, so that neither the answer
+// nor its time tells them apart. The outcome is one of the SignupResult
+// values.
+type SignupStore interface {
+	Signup(ctx context.Context, n newsletter.NewSubscriber) (id, outcome string, err error)
+}
+
+// Signup records a signup and queues the confirmation mail, in one call
+// to the store (SignupStore, which Store must implement) whatever the
+// address: a new or unsubscribed address gets a confirmation; a pending
+// one gets it again at most once per ConfirmResendInterval and three times
+// in all; a confirmed, bounced or complained one gets nothing. It returns
 // FieldErrors for an unknown sequence.
 func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, error) {
 	if r.Sequence == "" {
@@ -64,37 +78,22 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest) (SignupResult, er
 		Consent: newsletter.Consent{Text: newsletter.ConsentText, Version: newsletter.ConsentVersion, Source: r.Source, IP: r.IP, GivenAt: now},
 		Limit:   r.Limit,
 	}
-	id, created, err := s.Store.CreateSubscriber(ctx, n, time.Time{})
+	store, ok := s.Store.(SignupStore)
+	if !ok {
+		return "", fmt.Errorf("signup: the store (%T) cannot store a signup in one step", s.Store)
+	}
+	_, outcome, err := store.Signup(ctx, n)
 	if err != nil {
 		return "", err
 	}
-	if created {
+	switch result := SignupResult(outcome); result {
+	case SignupCreated, SignupResent, SignupReturned:
 		s.wake()
-		return SignupCreated, nil
-	}
-	sub, err := s.Store.Subscriber(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	switch sub.Status {
-	case newsletter.StatusConfirmed:
-		return SignupAlreadyThere, nil
-	case newsletter.StatusPending:
-		queued, err := s.Store.RequestConfirmMail(ctx, id, now)
-		if err != nil || !queued {
-			return SignupThrottled, err
-		}
-		s.wake()
-		return SignupResent, nil
+		return result, nil
+	case SignupThrottled, SignupAlreadyThere, SignupSuppressed:
+		return result, nil
 	default:
-		if now.Sub(sub.ConfirmMailAt) < newsletter.ConfirmResendInterval {
-			return SignupThrottled, nil
-		}
-		if err := s.Store.Resignup(ctx, id, n); err != nil {
-			return "", err
-		}
-		s.wake()
-		return SignupReturned, nil
+		return "", fmt.Errorf("signup: unknown outcome %q", outcome)
 	}
 }
 
