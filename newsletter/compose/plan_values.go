@@ -2,6 +2,7 @@ package compose
 
 import (
 	"bytes"
+	htmltemplate "html/template"
 	"strings"
 	"unicode"
 	"unicode/utf8"
