@@ -224,6 +224,9 @@ func TestBounceMailbox(t *testing.T) {
 	if list := adminGet(t, a, "/admin/api/subscribers?status=bounced"); !strings.Contains(list, "hard@example.org") {
 		t.Errorf("bounced subscribers: %s", list)
 	}
+	if rec := adminGet(t, a, "/admin/api/subscribers/hard@example.org"); !strings.Contains(rec, `"reason":"bounce: 550 5.1.1`) {
+		t.Errorf("the record: %s", rec)
+	}
 
 	// An abuse report about the guide to spam@: complained.
 	imap.Deliver(t, bounceFolder, arf(t, a.SMTP.To("spam@example.org")[1]))

@@ -9,16 +9,50 @@ import (
 	"github.com/satina/newsletter/newsletter"
 )
 
-// The suppression list in the admin API:
+// The suppression list in the admin API, and the record that says why a
+// subscriber left:
 //
-//	GET  /admin/api/suppressions  → {"suppressions":[{"email","reason","at"}]}, newest first
-//	POST /admin/api/suppressions  {"suppressions":[{"email","reason","at"}]} → the entries added
+//	GET  /admin/api/suppressions      → {"suppressions":[{"email","reason","at"}]}, newest first
+//	POST /admin/api/suppressions      {"suppressions":[{"email","reason","at"}]} → the entries added
+//	GET  /admin/api/subscribers/:email → the subscriber with its sends and, when they left, reason
 //
-// It holds every address that bounced, complained or was suppressed by
-// hand; no mail goes to any of them, even after a new signup.
+// The list holds every address that bounced, complained or was
+// suppressed by hand; no mail goes to any of them, even after a new signup.
 func (s *Server) suppressionRoutes(api fiber.Router) {
 	api.Get("/suppressions", s.listSuppressions)
 	api.Post("/suppressions", s.addSuppressions)
+	api.Get("/subscribers/:email", s.subscriberRecordAPI)
+}
+
+// subscriberRecordJSON is one subscriber as GET /admin/api/subscribers/:email
+// shows it.
+type subscriberRecordJSON struct {
+	subscriberJSON
+	TZ        string             `json:"tz"`
+	UpdatedAt string             `json:"updated_at"`
+	Consent   newsletter.Consent `json:"consent"`
+	Sends     []newsletter.Send  `json:"sends"`
+	// Reason is why they left: "unsubscribed", "bounce: <the server's
+	// reply>", "complaint", or the reason an address was suppressed by
+	// hand with; absent while they get mail.
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) subscriberRecordAPI(c *fiber.Ctx) error {
+	sub, err := s.subscriberByParam(c)
+	if err != nil {
+		return err
+	}
+	ex, err := s.cfg.Service.Export(c.UserContext(), sub.ID)
+	if err != nil {
+		return err
+	}
+	sends := ex.Sends
+	if sends == nil {
+		sends = []newsletter.Send{}
+	}
+	return c.JSON(subscriberRecordJSON{subscriberJSON: toSubscriberJSON(sub), TZ: sub.TZ, UpdatedAt: sub.UpdatedAt.UTC().Format(time.RFC3339),
+		Consent: ex.Consent, Sends: sends, Reason: sub.LeftReason()})
 }
 
 // suppressionJSON is one entry as the API shows it.

@@ -98,4 +98,26 @@ func TestRejectedAddressInTheAdminAPI(t *testing.T) {
 	if !strings.Contains(listed, `"gone@example.org"`) {
 		t.Errorf("?status=bounced lists %s", listed)
 	}
+	type record struct {
+		Email, Status, Reason string
+		Sends                 []struct{ Kind, Subject, SentAt string } `json:"sends"`
+	}
+	gone := decode[record](t, status(t, api(t, a, "GET", "/admin/api/subscribers/Gone@example.org", "", ""), http.StatusOK))
+	if gone.Status != "bounced" || gone.Reason != "bounce: 550 5.1.1 The email account that you tried to reach does not exist." || len(gone.Sends) != 0 {
+		t.Errorf("the bounced record: %+v", gone)
+	}
+	// A subscriber who gets mail has sends and no reason; one who left by
+	// the link, the reason "unsubscribed".
+	stay := confirmed(t, a, "stay@example.org")
+	rec := decode[record](t, status(t, api(t, a, "GET", "/admin/api/subscribers/stay@example.org", "", ""), http.StatusOK))
+	if rec.Status != "confirmed" || rec.Reason != "" || len(rec.Sends) != 2 || rec.Sends[0].Kind != "confirm" || rec.Sends[1].Kind != "step" {
+		t.Errorf("the confirmed record: %+v", rec)
+	}
+	if err := a.Service.Unsubscribe(t.Context(), stay.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := decode[record](t, status(t, api(t, a, "GET", "/admin/api/subscribers/stay@example.org", "", ""), http.StatusOK)); got.Reason != "unsubscribed" {
+		t.Errorf("after unsubscribing: %+v", got)
+	}
+	status(t, api(t, a, "GET", "/admin/api/subscribers/nobody@example.org", "", ""), http.StatusNotFound)
 }
