@@ -77,10 +77,7 @@ func wantStatus(t *testing.T, a *apptest.App, email string, st newsletter.Status
 // suppressions reads GET /admin/api/suppressions as address -> reason.
 func suppressions(t *testing.T, a *apptest.App) map[string]string {
 	t.Helper()
-	var out struct {
-		Suppressions []struct{ Email, Reason, At string } `json:"suppressions"`
-	}
-	out = decode[struct {
+	out := decode[struct {
 		Suppressions []struct{ Email, Reason, At string } `json:"suppressions"`
 	}](t, status(t, api(t, a, "GET", "/admin/api/suppressions", "", ""), http.StatusOK))
 	m := map[string]string{}
