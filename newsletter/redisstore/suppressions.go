@@ -115,6 +115,19 @@ func (s *Store) Suppression(ctx context.Context, email string) (newsletter.Suppr
 	return decodeSuppression(email, v), nil
 }
 
+// Unsuppress takes email off the suppression list; ErrNotFound when it was
+// not on it. Its subscriber keeps its status.
+func (s *Store) Unsuppress(ctx context.Context, email string) error {
+	n, err := s.rdb.HDel(ctx, s.suppressedKey(), email).Result()
+	if err != nil {
+		return wrap("remove suppression", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("suppression of an address: %w", newsletter.ErrNotFound)
+	}
+	return nil
+}
+
 func decodeSuppression(email, v string) newsletter.Suppression {
 	at, rest, _ := strings.Cut(v, "|")
 	status, reason, _ := strings.Cut(rest, "|")

@@ -23,6 +23,8 @@ type FeedbackStore interface {
 	// subscriber's status changed.
 	Suppress(ctx context.Context, email string, status newsletter.Status, reason string, at time.Time) (bool, error)
 	Suppressions(ctx context.Context) ([]newsletter.Suppression, error)
+	// Unsuppress takes email off the list; ErrNotFound when it was not on it.
+	Unsuppress(ctx context.Context, email string) error
 	// CountSoftBounce records a temporary failure of the subscriber's
 	// address for mail and returns how many fall within window.
 	CountSoftBounce(ctx context.Context, id, mail string, at time.Time, window time.Duration) (int, error)

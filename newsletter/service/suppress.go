@@ -17,6 +17,19 @@ func (f *Feedback) Suppressions(ctx context.Context) ([]newsletter.Suppression, 
 	return f.Store.Suppressions(ctx)
 }
 
+// RemoveSuppression takes an address off the list by hand (a mistaken
+// entry): a later signup with it gets mail again. A subscriber it belongs
+// to keeps its status; move it back with SetStatus. ErrNotFound when the
+// address is not on the list.
+func (f *Feedback) RemoveSuppression(ctx context.Context, email string) error {
+	email = newsletter.NormalizeEmail(email)
+	if err := f.Store.Unsuppress(ctx, email); err != nil {
+		return err
+	}
+	f.log().Info("address taken off the suppression list", "source", "author", "email", MaskEmail(email))
+	return nil
+}
+
 // ReasonByHand is the reason of an address suppressed by hand without one.
 const ReasonByHand = "suppressed by hand"
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 //
 //	GET  /admin/api/suppressions      → {"suppressions":[{"email","reason","at"}]}, newest first
 //	POST /admin/api/suppressions      {"suppressions":[{"email","reason","at"}]} → the entries added
+//	DELETE /admin/api/suppressions/:email → {"removed":true,"email"}
 //	GET  /admin/api/subscribers/:email → the subscriber with its sends and, when they left, reason
 //
 // The list holds every address that bounced, complained or was
@@ -21,6 +23,7 @@ import (
 func (s *Server) suppressionRoutes(api fiber.Router) {
 	api.Get("/suppressions", s.listSuppressions)
 	api.Post("/suppressions", s.addSuppressions)
+	api.Delete("/suppressions/:email", s.removeSuppression)
 	api.Get("/subscribers/:email", s.subscriberRecordAPI)
 }
 
@@ -123,4 +126,22 @@ func (s *Server) addSuppressions(c *fiber.Ctx) error {
 		return invalid(c, err)
 	}
 	return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(added)})
+}
+
+// removeSuppression takes one address off the list (a mistaken entry); a
+// subscriber with it keeps its status until the author changes it.
+func (s *Server) removeSuppression(c *fiber.Ctx) error {
+	f := s.cfg.Feedback.Feedback
+	if f == nil {
+		return fiber.ErrNotFound
+	}
+	email := emailParam(c, "email")
+	err := f.RemoveSuppression(c.UserContext(), email)
+	if errors.Is(err, newsletter.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "That address is not on the suppression list.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"removed": true, "email": email})
 }

@@ -79,6 +79,21 @@ func TestSuppressionsByHand(t *testing.T) {
 	if res := api(t, a, "POST", "/admin/api/suppressions", "text/plain", "x@example.org"); res.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain: %d, want 415", res.StatusCode)
 	}
+
+	// A mistaken entry comes off; that address's next signup is mailed.
+	status(t, api(t, a, "DELETE", "/admin/api/suppressions/Stranger@example.org", "", ""), http.StatusOK)
+	status(t, api(t, a, "DELETE", "/admin/api/suppressions/stranger@example.org", "", ""), http.StatusNotFound)
+	if got := suppressions(t, a); len(got) != 2 || got["stranger@example.org"] != "" {
+		t.Errorf("after DELETE: %v", got)
+	}
+	if err := a.Service.Erase(t.Context(), a.Subscriber(t, "stranger@example.org").ID); err != nil {
+		t.Fatal(err)
+	}
+	status(t, postJSON(t, a, "/subscribe", map[string]any{"email": "stranger@example.org", "consent": true}), http.StatusAccepted)
+	a.Drain(t)
+	if n := len(a.SMTP.To("stranger@example.org")); n != 1 {
+		t.Errorf("after the entry came off, a signup got %d mails, want the confirmation", n)
+	}
 }
 
 // TestRejectedAddressInTheAdminAPI: a 5xx reply to RCPT TO bounces the
