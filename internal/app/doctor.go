@@ -15,7 +15,7 @@ import (
 // what it is given.
 func DoctorConfig(cfg *config.Config) doctor.Config {
 	dc := doctor.Config{MailFrom: cfg.Mail.From, BaseURL: cfg.BaseURL, PostalAddress: cfg.PostalAddress,
-		DKIMSelector: cfg.Mail.DKIMSelector, DKIMKeyFile: cfg.Mail.DKIMKeyFile}
+		DKIMSelector: cfg.Mail.DKIMSelector, DKIMKeyFile: cfg.Mail.DKIMKeyFile, ReturnPath: cfg.ReturnPath}
 	if s, err := mailer.ParseURL(cfg.Mail.URL); err == nil && cfg.Mail.URL != "" {
 		dc.SMTPHost = s.Host
 	}
