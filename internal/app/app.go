@@ -152,7 +152,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Guard = &worker.Guard{Store: a.Store, Clock: a.Clock, Log: a.Log,
 		Paused: func() { a.Metrics.Pauses.WithLabelValues(newsletter.PausedByDataLoss).Inc() }}
 	a.Service = &service.Service{Store: a.Store, Sequences: a.Sequences, DefaultSequence: cfg.DefaultSequence,
-		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log}
+		DefaultTZ: cfg.DefaultTZ, Clock: a.Clock, Log: a.Log,
+		Wake: a.Worker.Wake} // waking a worker that does not run (newsletter web) costs nothing
 	hooks := a.wireFeedback(d)
 	a.Web = web.New(web.Config{Feedback: hooks, Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,

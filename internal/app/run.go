@@ -42,7 +42,6 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		go a.logDoctor(runCtx)
 	}
 	if mode != Web {
-		a.Service.Wake = a.Worker.Wake
 		if a.Worker.Limiter != nil {
 			log.Info("sending is rate limited", "limit", a.Config.MailRate)
 		}

@@ -123,30 +123,11 @@ func leftField(ledgerKey string) (string, bool) {
 	return "", false
 }
 
-// Counters are the service's counts, as the stats hash and the status
-// sets hold them.
-type Counters struct {
-	Statuses  map[newsletter.Status]int // subscribers in each status now
-	Signups   int                       // subscribers ever created and not erased (the signups hash)
-	Downloads int                       // guide downloads
-	// StepSent and StepLeft count by "<sequence>/<step>": mails sent, and
-	// readers who unsubscribed within LeftWithin after one.
-	StepSent, StepLeft map[string]int
-	Letters            []LetterCount // every letter that went out to anyone, oldest first
-}
-
-// LetterCount is one letter's count of sends and of readers who left
-// within LeftWithin after it.
-type LetterCount struct {
-	ID         string
-	Sent, Left int
-}
-
 // Counters reads every count in two round trips, without reading any
 // subscriber: the stats hash, the signups hash (one field per quarter
 // hour with signups), the size of each status set and, for each letter,
 // its status and sent counter.
-func (s *Store) Counters(ctx context.Context) (*Counters, error) {
+func (s *Store) Counters(ctx context.Context) (*newsletter.Counters, error) {
 	var stats, signups *redis.MapStringStringCmd
 	var letters *redis.StringSliceCmd
 	statuses := make([]*redis.IntCmd, len(newsletter.Statuses))
@@ -162,7 +143,7 @@ func (s *Store) Counters(ctx context.Context) (*Counters, error) {
 	if err != nil {
 		return nil, wrap("read counters", err)
 	}
-	c := &Counters{Statuses: map[newsletter.Status]int{}, StepSent: map[string]int{}, StepLeft: map[string]int{}}
+	c := &newsletter.Counters{Statuses: map[newsletter.Status]int{}, StepSent: map[string]int{}, StepLeft: map[string]int{}}
 	for i, st := range newsletter.Statuses {
 		c.Statuses[st] = int(statuses[i].Val())
 	}
@@ -204,7 +185,7 @@ func (s *Store) Counters(ctx context.Context) (*Counters, error) {
 		if sent == 0 && letterLeft[ids[i]] == 0 && status != newsletter.LetterSending && status != newsletter.LetterSent {
 			continue // not gone out (yet): scheduled, held before it started, cancelled
 		}
-		c.Letters = append(c.Letters, LetterCount{ID: ids[i], Sent: sent, Left: letterLeft[ids[i]]})
+		c.Letters = append(c.Letters, newsletter.LetterCount{ID: ids[i], Sent: sent, Left: letterLeft[ids[i]]})
 	}
 	return c, nil
 }

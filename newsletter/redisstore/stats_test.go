@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/redisstore"
 )
 
 // statsLetterSent records letter as sent to subscriber id at at, as the
@@ -100,7 +99,7 @@ func TestCountersAndTally(t *testing.T) {
 	if got.StepSent["seq/01-a.md"] != 3 || got.StepLeft["seq/01-a.md"] != 1 || len(got.StepSent) != 1 {
 		t.Errorf("steps: sent %v left %v; want 3 sent and 1 left after seq/01-a.md", got.StepSent, got.StepLeft)
 	}
-	want := []redisstore.LetterCount{{ID: "old", Sent: 1, Left: 0}, {ID: "new", Sent: 2, Left: 2}}
+	want := []newsletter.LetterCount{{ID: "old", Sent: 1, Left: 0}, {ID: "new", Sent: 2, Left: 2}}
 	if fmt.Sprint(got.Letters) != fmt.Sprint(want) {
 		t.Errorf("letters = %+v, want %+v (the scheduled one left out)", got.Letters, want)
 	}

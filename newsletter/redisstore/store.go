@@ -58,6 +58,9 @@ type Store struct {
 	// never changes (create.lua writes it once), and every load of a
 	// subscriber needs it.
 	consents sync.Map
+	// replicaCount caches each master's replicas for durable writes
+	// (ack.go).
+	replicaCount replicaCount
 }
 
 var _ newsletter.Store = (*Store)(nil)

@@ -11,8 +11,7 @@ import (
 )
 
 // SequenceStore is what the sequence controls need of the store beyond
-// newsletter.Store; redisstore.Store has it. The service finds it on its
-// Store.
+// newsletter.Store.
 type SequenceStore interface {
 	PauseSequence(ctx context.Context, id string, at time.Time) (bool, error)
 	ResumeSequence(ctx context.Context, id string, now time.Time) (bool, int, error)
@@ -22,17 +21,6 @@ type SequenceStore interface {
 	SetStepOverride(ctx context.Context, id, name string, o sequences.Override) error
 	DeleteStepOverride(ctx context.Context, id, name string) (bool, error)
 	OverridesVersion(ctx context.Context) (int64, error)
-}
-
-// errNoSequenceStore answers when the store keeps no sequence controls.
-var errNoSequenceStore = errors.New("sequence controls: the store cannot keep them")
-
-func (s *Service) sequenceStore() (SequenceStore, error) {
-	st, ok := s.Store.(SequenceStore)
-	if !ok {
-		return nil, errNoSequenceStore
-	}
-	return st, nil
 }
 
 // SequenceState is whether a sequence sends.
@@ -57,10 +45,7 @@ func (s *Service) knownSequence(id string) error {
 // ResumeSequence; a step that comes due meanwhile waits. Confirmations,
 // letters and the other sequences go on. ErrNotFound for an unknown id.
 func (s *Service) PauseSequence(ctx context.Context, id string) (SequenceState, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return SequenceState{}, err
-	}
+	st := s.Store
 	if err := s.knownSequence(id); err != nil {
 		return SequenceState{}, err
 	}
@@ -78,10 +63,7 @@ func (s *Service) PauseSequence(ctx context.Context, id string) (SequenceState, 
 // due during the pause gets that step once, now (within its send window),
 // and the step after it is timed from that send as usual.
 func (s *Service) ResumeSequence(ctx context.Context, id string) (SequenceState, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return SequenceState{}, err
-	}
+	st := s.Store
 	if err := s.knownSequence(id); err != nil {
 		return SequenceState{}, err
 	}
@@ -107,10 +89,7 @@ func (s *Service) SequenceState(ctx context.Context, id string) (SequenceState, 
 
 // SequenceStates reads whether each sequence of the set is paused.
 func (s *Service) SequenceStates(ctx context.Context) (map[string]SequenceState, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.Store
 	paused, err := st.PausedSequences(ctx)
 	if err != nil {
 		return nil, err
@@ -137,10 +116,7 @@ func (s *Service) SequenceStates(ctx context.Context) (map[string]SequenceState,
 // FieldErrors (subject, markdown, after) when o would not load as a step
 // file. It returns the step as now sent.
 func (s *Service) ChangeStep(ctx context.Context, id, name string, o sequences.Override) (*sequences.Step, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.Store
 	if err := s.checkOverride(id, name, o); err != nil {
 		return nil, err
 	}
@@ -158,10 +134,7 @@ func (s *Service) ChangeStep(ctx context.Context, id, name string, o sequences.O
 // RevertStep drops the override of step name of sequence id: its file is
 // sent again. ErrNotFound when the step is unknown or not overridden.
 func (s *Service) RevertStep(ctx context.Context, id, name string) (*sequences.Step, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.Store
 	if _, err := s.step(id, name); err != nil {
 		return nil, err
 	}
@@ -210,10 +183,7 @@ func (s *Service) step(id, name string) (*sequences.Step, error) {
 // time), and sequences.Problems for overrides left out (their step left
 // the folder, or no longer checks); the others apply.
 func (s *Service) LoadStepOverrides(ctx context.Context) (int64, error) {
-	st, err := s.sequenceStore()
-	if err != nil {
-		return 0, err
-	}
+	st := s.Store
 	version, err := st.OverridesVersion(ctx)
 	if err != nil {
 		return 0, err
@@ -239,9 +209,6 @@ func (s *Service) Follow(ctx context.Context, every time.Duration, known int64, 
 	if every <= 0 {
 		every = FollowEvery
 	}
-	if _, err := s.sequenceStore(); err != nil {
-		return
-	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -257,7 +224,7 @@ func (s *Service) Follow(ctx context.Context, every time.Duration, known int64, 
 // followOnce is one tick of Follow; it returns the change counter now
 // applied.
 func (s *Service) followOnce(ctx context.Context, known int64, changed func(context.Context)) int64 {
-	st, _ := s.sequenceStore()
+	st := s.Store
 	if v, err := st.OverridesVersion(ctx); err != nil {
 		s.log().Warn("could not look for changed sequence steps", "err", err)
 	} else if v != known {

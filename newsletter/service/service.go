@@ -15,7 +15,7 @@ import (
 // Service is the core the HTTP side and the CLI call: signups, consent,
 // confirmation, leaving, a subscriber's own data, letters and imports.
 type Service struct {
-	Store           newsletter.Store
+	Store           Store
 	Sequences       *sequences.Set
 	DefaultSequence string
 	DefaultTZ       *time.Location
@@ -23,6 +23,14 @@ type Service struct {
 	Log             *slog.Logger
 	// Wake, when set, tells an in-process worker that work is due now.
 	Wake func()
+}
+
+// Store is what the use cases need of the store: newsletter.Store and
+// the sequence controls and counters. redisstore.Store implements it.
+type Store interface {
+	newsletter.Store
+	SequenceStore
+	StatsStore
 }
 
 // SignupRequest is one signup as the web side decoded and validated it.

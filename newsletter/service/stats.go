@@ -2,21 +2,18 @@ package service
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/redisstore"
 )
 
-// StatsStore is what the stats need of the store beyond newsletter.Store;
-// redisstore.Store has it. The service finds it on its Store.
+// StatsStore is what the stats need of the store beyond newsletter.Store.
 type StatsStore interface {
 	CountDownload(ctx context.Context) error
 	TallyUnsubscribes(ctx context.Context, upto time.Time, limit int) (int, error)
-	Counters(ctx context.Context) (*redisstore.Counters, error)
+	Counters(ctx context.Context) (*newsletter.Counters, error)
 }
 
 // Stats are the service's numbers: counts only, never a person.
@@ -67,24 +64,10 @@ const (
 	tallyRounds = 10
 )
 
-var errNoStatsStore = errors.New("stats: the store keeps no counters")
-
-func (s *Service) statsStore() (StatsStore, error) {
-	st, ok := s.Store.(StatsStore)
-	if !ok {
-		return nil, errNoStatsStore
-	}
-	return st, nil
-}
-
 // CountDownload counts one guide download. A failure is logged, never
 // returned: counting must not cost the reader their guide.
 func (s *Service) CountDownload(ctx context.Context) {
-	st, err := s.statsStore()
-	if err == nil {
-		err = st.CountDownload(ctx)
-	}
-	if err != nil {
+	if err := s.Store.CountDownload(ctx); err != nil {
 		s.log().Warn("could not count a guide download", "err", err)
 	}
 }
@@ -92,13 +75,9 @@ func (s *Service) CountDownload(ctx context.Context) {
 // TallyStats counts the unsubscribes older than StatsLag not yet counted
 // against the steps and letters their readers got in the 7 days before.
 func (s *Service) TallyStats(ctx context.Context) error {
-	st, err := s.statsStore()
-	if err != nil {
-		return err
-	}
 	upto := s.Clock.Now().Add(-StatsLag)
 	for range tallyRounds {
-		n, err := st.TallyUnsubscribes(ctx, upto, tallyBatch)
+		n, err := s.Store.TallyUnsubscribes(ctx, upto, tallyBatch)
 		if err != nil || n < tallyBatch {
 			return err
 		}
@@ -112,14 +91,10 @@ func (s *Service) TallyStats(ctx context.Context) error {
 // in sending order, then any step counted before that is no longer in
 // them; letters are those that went out, oldest first.
 func (s *Service) Stats(ctx context.Context) (*Stats, error) {
-	st, err := s.statsStore()
-	if err != nil {
-		return nil, err
-	}
 	if err := s.TallyStats(ctx); err != nil {
 		s.log().Warn("could not tally the latest unsubscribes; the stats lag behind", "err", err)
 	}
-	c, err := st.Counters(ctx)
+	c, err := s.Store.Counters(ctx)
 	if err != nil {
 		return nil, err
 	}

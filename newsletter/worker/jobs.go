@@ -56,13 +56,8 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 	// A paused sequence (redisstore.Store.ParkStep): the due step waits
 	// out of the queue, and goes out once when the author resumes; the
 	// step after it is then timed from that send.
-	if p, ok := w.Store.(interface {
-		ParkStep(ctx context.Context, sequence string, j newsletter.Job, due time.Time) (bool, error)
-	}); ok {
-		parked, err := p.ParkStep(ctx, sub.Sequence, j, due)
-		if err != nil || parked {
-			return err
-		}
+	if parked, err := w.Store.ParkStep(ctx, sub.Sequence, j, due); err != nil || parked {
+		return err
 	}
 	key := newsletter.StepLedgerKey(sub.Sequence, step.Name, sub.Enrolment)
 	msg, err := w.Composer.Step(sub, step)
@@ -79,12 +74,8 @@ func (w *Worker) drip(ctx context.Context, sender newsletter.Sender, j newslette
 		return err
 	}
 	// The stats count the step when this attempt's send is in the ledger.
-	if c, ok := w.Store.(interface {
-		CountStepSent(ctx context.Context, subscriber, key, sequence, step string, since time.Time) error
-	}); ok {
-		if err := c.CountStepSent(ctx, j.Subscriber, key, sub.Sequence, step.Name, now); err != nil {
-			w.Log.Warn("could not count a step sent for the stats", "sequence", sub.Sequence, "step", step.Name, "err", err)
-		}
+	if err := w.Store.CountStepSent(ctx, j.Subscriber, key, sub.Sequence, step.Name, now); err != nil {
+		w.Log.Warn("could not count a step sent for the stats", "sequence", sub.Sequence, "step", step.Name, "err", err)
 	}
 	return nil
 }

@@ -40,6 +40,12 @@ type Store interface {
 	newsletter.LetterHolds
 	Gate
 	Watermarks
+	// ParkStep puts a drip job due now aside when its sequence is paused
+	// (reporting whether it did); resuming the sequence brings it back.
+	ParkStep(ctx context.Context, sequence string, j newsletter.Job, due time.Time) (bool, error)
+	// CountStepSent counts a step whose mail (key) is in the ledger, for
+	// the stats.
+	CountStepSent(ctx context.Context, subscriber, key, sequence, step string, since time.Time) error
 }
 
 // Limiter paces sending across every worker process; nil sends unpaced.
