@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"unicode"
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/markdown"
@@ -38,7 +39,7 @@ const preheaderRunes = 90
 // Confirm is the double opt-in mail. It goes to an unconfirmed address, so
 // it carries no subscriber footer and no list headers.
 func (c *Composer) Confirm(sub *newsletter.Subscriber) (*newsletter.Message, error) {
-	data := struct{ FirstName, ConfirmURL string }{sub.FirstName(), c.Links.Confirm(sub.ID)}
+	data := struct{ FirstName, ConfirmURL string }{PlainName(sub.FirstName()), c.Links.Confirm(sub.ID)}
 	key, src, subject := "confirm", templates.ConfirmMarkdown, templates.ConfirmSubject
 	if !c.promisesGuide(sub) {
 		key, src, subject = "confirm-letters", templates.ConfirmLettersMarkdown, templates.ConfirmLettersSubject
@@ -63,11 +64,13 @@ func (c *Composer) promisesGuide(sub *newsletter.Subscriber) bool {
 	return ok && seq.Guide != nil
 }
 
-// Data is what a step or letter template can use for sub.
+// Data is what a step or letter template can use for sub. The names are
+// PlainName's: what the subscriber typed enters the Markdown only when it
+// is plain text.
 func (c *Composer) Data(sub *newsletter.Subscriber) sequences.Data {
 	return sequences.Data{
-		FirstName:      sub.FirstName(),
-		Name:           sub.Name,
+		FirstName:      PlainName(sub.FirstName()),
+		Name:           PlainName(sub.Name),
 		Email:          sub.Email,
 		DownloadURL:    c.Links.Download(sub.ID),
 		UnsubscribeURL: c.Links.Unsubscribe(sub.ID),
@@ -146,4 +149,45 @@ func execute(name, src string, data any) (string, error) {
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.String(), nil
+}
+
+// PlainName is a name the subscriber typed, as it may enter a mail's
+// Markdown: the name with its white space folded when it is plain text,
+// else "" (the template's greeting then goes without it, as for a
+// subscriber who gave no name). Plain text is words of letters (with
+// their combining marks) and digits, each beginning with a letter, joined
+// by single spaces; inside a word a hyphen or an apostrophe may stand
+// between two letters or digits, and a word may end with one dot ("Jr.").
+// Nothing else passes: no Markdown or HTML syntax, no template action, no
+// "@", ":" or "/", and no dot inside a word, so a name can carry no link,
+// no image, no address and nothing a mail program would make a link of.
+func PlainName(name string) string {
+	words := strings.Fields(name)
+	if len(words) == 0 || len(name) > 200 {
+		return ""
+	}
+	for _, w := range words {
+		if !plainWord(w) {
+			return ""
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// plainWord reports whether w is one word of a plain name (see PlainName).
+func plainWord(w string) bool {
+	prev := rune(0) // 0: start; 'a': a letter or digit; '-': a joiner
+	for i, r := range w {
+		switch {
+		case unicode.IsLetter(r) || (prev != 0 && (unicode.IsMark(r) || unicode.IsDigit(r))):
+			prev = 'a'
+		case (r == '-' || r == '\'' || r == '’') && prev == 'a':
+			prev = '-'
+		case r == '.' && prev == 'a' && i == len(w)-1:
+			return true
+		default:
+			return false
+		}
+	}
+	return prev == 'a'
 }
