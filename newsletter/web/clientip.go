@@ -8,27 +8,55 @@ import (
 )
 
 // clientIP is the address a request came from. X-Forwarded-For is believed
-// only from a trusted proxy, and then read from the right: the first
-// address that is not itself a trusted proxy is the client.
+// only when the peer is a trusted proxy (TRUSTED_PROXIES), and then read
+// across all its header lines, as one list in the order they came, from
+// the right: each trusted proxy appends the address it saw, so the first
+// address from the right that is not itself a trusted proxy is the client.
+// A hop that does not parse stops the walk: the last trusted hop before it
+// is then the best that is known.
 func (s *Server) clientIP(c *fiber.Ctx) netip.Addr {
 	remote, _ := netip.AddrFromSlice(c.Context().RemoteIP())
 	remote = remote.Unmap()
 	if !s.trusted(remote) {
 		return remote
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	hops := forwardedFor(c)
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := parseHop(hops[i])
+		if !ok {
 			break
 		}
-		a = a.Unmap()
 		if !s.trusted(a) {
 			return a
 		}
 		remote = a
 	}
 	return remote
+}
+
+// forwardedFor lists the hops of every X-Forwarded-For line, in order.
+func forwardedFor(c *fiber.Ctx) []string {
+	var hops []string
+	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
+	return hops
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a
+// port ("192.0.2.1:4711", "[2001:db8::1]:443") or an IPv6 zone, which are
+// dropped.
+func parseHop(h string) (netip.Addr, bool) {
+	h = strings.TrimSpace(h)
+	a, err := netip.ParseAddr(h)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(h)
+		if perr != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.WithZone("").Unmap(), true
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
@@ -38,6 +66,20 @@ func (s *Server) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// clientKey is what rate limits count a client by: the IPv4 address, or
+// the /64 of an IPv6 address (a single subscriber line or host usually
+// gets a whole /64, so its addresses are one client).
+func clientKey(a netip.Addr) string {
+	if !a.IsValid() {
+		return "unknown"
+	}
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64) // cannot fail for an IPv6 address
+	return p.String()
 }
 
 // truncateIP keeps what a consent record needs and no more: the /24 of an

@@ -25,18 +25,18 @@ const (
 	csrfCookie    = "nl_csrf"
 	tzCookie      = "nl_tz"
 	sessionTTL    = 12 * time.Hour
-	// adminSession is the token purpose of the author's session cookie.
+	// adminSession is the token purpose of the author's session cookie,
+	// to which sessionPurpose adds the admin token's fingerprint.
 	adminSession token.Purpose = "admin-session"
-	// loginLimit is how many sign-in attempts one client IP gets per
-	// loginWindow.
-	loginLimit  = 10
-	loginWindow = 15 * time.Minute
+	// deskCSRF is the purpose of the MAC that makes a session's CSRF token.
+	deskCSRF token.Purpose = "desk-csrf"
 )
 
 // deskCSP is the policy of the desk's pages: like every page, nothing from
 // elsewhere and no script, except that a preview may show a letter's
-// images from the web.
-const deskCSP = "default-src 'none'; img-src 'self' data: https:; style-src 'unsafe-inline'; " +
+// images from the web. deskPolicy (guard_csp.go) adds the hashes of the
+// page's own inline styles once it is rendered.
+const deskCSP = "default-src 'none'; img-src 'self' data: https:; style-src 'none'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func (s *Server) adminUIRoutes() {
@@ -68,14 +68,18 @@ type session struct {
 const sessionIDLen = 32
 
 // readSession returns the request's session cookie when it is signed by
-// us, unexpired and well formed (whether it was signed out is not checked
-// here: see signedIn).
+// us for the current ADMIN_TOKEN, unexpired and well formed (whether it
+// was signed out is not checked here: see signedIn).
 func (s *Server) readSession(c *fiber.Ctx) (session, bool) {
-	v := c.Cookies(sessionCookie)
+	return s.sessionOf(c.Cookies(sessionCookie))
+}
+
+// sessionOf reads the value of a session cookie (see readSession).
+func (s *Server) sessionOf(v string) (session, bool) {
 	if v == "" || s.cfg.AdminToken == "" {
 		return session{}, false
 	}
-	subject, err := s.cfg.Signer.Verify(adminSession, v, s.cfg.Clock.Now())
+	subject, err := s.cfg.Signer.Verify(s.sessionPurpose(), v, s.cfg.Clock.Now())
 	if err != nil {
 		return session{}, false
 	}
@@ -153,44 +157,22 @@ func newSessionID() string {
 // startSession sets a fresh session cookie for the sign-in id at signin.
 func (s *Server) startSession(c *fiber.Ctx, id string, signin time.Time) {
 	now := s.cfg.Clock.Now()
-	subject := "admin:" + id + ":" + strconv.FormatInt(signin.Unix(), 10) + ":" + strconv.FormatInt(now.Unix(), 10)
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.cfg.Signer.Sign(adminSession, subject, now.Add(sessionTTL)),
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessionValue(id, signin, now),
 		// Max-Age rather than Expires: the browser counts it on its own clock.
 		Path: "/admin", HTTPOnly: true, SameSite: "Strict", Secure: s.secureCookies(), MaxAge: int(sessionTTL.Seconds())})
 }
 
-// csrf returns the request's CSRF cookie, setting a new one when absent
-// (double-submit: the form carries the same value).
-func (s *Server) csrf(c *fiber.Ctx) string {
-	if v := c.Cookies(csrfCookie); len(v) == 32 {
-		return v
-	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	v := hex.EncodeToString(b)
-	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: v, Path: "/admin", HTTPOnly: true, SameSite: "Strict", Secure: s.secureCookies()})
-	return v
-}
-
-func (s *Server) checkCSRF(c *fiber.Ctx) error {
-	cookie, form := c.Cookies(csrfCookie), c.FormValue("csrf")
-	if len(cookie) != 32 || subtle.ConstantTimeCompare([]byte(cookie), []byte(form)) != 1 {
-		return fiber.NewError(fiber.StatusForbidden, "The form expired. Please reload the page and try again.")
-	}
-	return nil
-}
-
-// desk guards the pages behind sign-in: a POST needs its CSRF token (403
-// without), a request without a session goes to the sign-in page, and one
-// whose session cannot be checked gets a 503. Errors are answered as desk
-// pages that lead back to the desk.
+// desk guards the pages behind sign-in: a POST needs its session's CSRF
+// token (403 without), a request without a session goes to the sign-in
+// page, and one whose session cannot be checked gets a 503. Errors are
+// answered as desk pages that lead back to the desk.
 func (s *Server) desk(c *fiber.Ctx) error {
 	deskHeaders(c)
 	if s.cfg.AdminToken == "" {
 		return s.deskOff(c)
 	}
-	if c.Method() == fiber.MethodPost {
-		if err := s.checkCSRF(c); err != nil {
+	if sess, ok := s.readSession(c); ok && c.Method() == fiber.MethodPost {
+		if err := s.checkCSRF(c, sess); err != nil {
 			return s.deskError(c, err)
 		}
 	}
@@ -203,7 +185,7 @@ func (s *Server) desk(c *fiber.Ctx) error {
 			return c.Redirect("/admin", fiber.StatusSeeOther)
 		}
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
-			Site: s.cfg.Site, CSRF: s.csrf(c), Error: "You were signed out. Please sign in again."})
+			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "You were signed out. Please sign in again."})
 	}
 	if err := c.Next(); err != nil {
 		return s.deskError(c, err)
@@ -282,14 +264,14 @@ func (s *Server) adminHome(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentSecurityPolicy, deskCSP)
 	if s.cfg.AdminToken == "" {
 		deskHeaders(c)
-		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.csrf(c), Error: deskOffMessage})
+		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: deskOffMessage})
 	}
 	in, err := s.signedIn(c)
 	if err != nil {
 		return s.deskError(c, err)
 	}
 	if !in {
-		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.csrf(c)})
+		return s.page(c, "admin_login", templates.AdminLogin{Site: s.cfg.Site, CSRF: s.loginCSRF(c)})
 	}
 	if err := s.overviewPage(c); err != nil {
 		return s.deskError(c, err)
@@ -302,25 +284,29 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 	if s.cfg.AdminToken == "" {
 		return s.deskOff(c)
 	}
-	if err := s.checkCSRF(c); err != nil {
+	if err := s.checkLoginCSRF(c); err != nil {
 		return err
 	}
-	now := s.cfg.Clock.Now()
-	n, _, err := s.cfg.Store.Hit(c.UserContext(), "login:"+s.clientIP(c).String(), now, loginWindow)
+	// The guess limiter (guard_guess.go): a locked-out client gets 429,
+	// the right token included; a wrong token counts.
+	left, err := s.signInLockout(c)
 	if err != nil {
 		return err
 	}
-	if n > loginLimit {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(loginWindow.Seconds())))
+	if left > 0 {
+		c.Set(fiber.HeaderRetryAfter, retryAfter(left))
 		return s.page(c.Status(fiber.StatusTooManyRequests), "admin_login", templates.AdminLogin{
-			Site: s.cfg.Site, CSRF: s.csrf(c), Error: "Too many tries. Please wait a quarter of an hour and try again."})
+			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "Too many wrong tokens. Please wait " + retryAfterWords(left) + " and try again."})
 	}
 	got := c.FormValue("token")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
+		if err := s.signInFailed(c); err != nil {
+			return err
+		}
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
-			Site: s.cfg.Site, CSRF: s.csrf(c), Error: "That isn't the admin token."})
+			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "That isn't the admin token."})
 	}
-	s.startSession(c, newSessionID(), now)
+	s.startSession(c, newSessionID(), s.cfg.Clock.Now())
 	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 
@@ -330,10 +316,16 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 // be reached the cookie is kept and the author is told to try again.
 func (s *Server) adminLogout(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if err := s.checkCSRF(c); err != nil {
-		return err
+	// Without a valid session there is nothing to sign out of: the cookie
+	// is cleared for any sign-out form (one with a CSRF field).
+	sess, ok := s.readSession(c)
+	if !ok && c.FormValue("csrf") == "" {
+		return errCSRF
 	}
-	if sess, ok := s.readSession(c); ok {
+	if ok {
+		if err := s.checkCSRF(c, sess); err != nil {
+			return err
+		}
 		ttl := sess.signin.Add(sessionLife).Sub(s.cfg.Clock.Now())
 		if err := s.cfg.Store.RevokeSession(c.UserContext(), sess.id, ttl); err != nil {
 			s.cfg.Log.Warn("sign-out not recorded", "err", err)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -54,69 +53,56 @@ func (s *Server) cors(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// subscribe takes a signup as a form or JSON. Every POST counts once
-// toward the client's SIGNUP_LIMIT: a valid signup in the store's own
-// write (one round trip to Redis), anything else through Hit before it is
-// answered; past the limit the answer is 429 whatever the request was.
+// subscribe takes a signup as a form or JSON. signupGuard, in front of it,
+// counts the request toward SIGNUP_LIMIT; a valid signup is counted in the
+// store's own write (the request's signupMeter says so), and a signup the
+// store refuses for the limit becomes errSignupLimited (429).
+//
+// Every address gets the same answer, in the same time: new, pending,
+// confirmed, unsubscribed or suppressed, the store does the same one
+// round trip (see service.Signup), so nobody can learn who is subscribed.
 func (s *Server) subscribe(c *fiber.Ctx) error {
-	now := s.cfg.Clock.Now()
-	ip := s.clientIP(c)
-	var limit newsletter.Limit
-	if s.cfg.SignupLimit > 0 {
-		limit = newsletter.Limit{Key: "signup:" + ip.String(), Max: s.cfg.SignupLimit, Window: time.Hour}
-	}
-	reply, counted := s.signup(c, now, ip, limit)
-	if !counted && limit.Max > 0 {
-		n, reset, err := s.cfg.Store.Hit(c.UserContext(), limit.Key, now, limit.Window)
-		if err != nil {
-			return err
-		}
-		if n > int64(limit.Max) {
-			return s.tooMany(c, now, reset)
-		}
-	}
-	return reply()
-}
-
-// signup decodes, validates and stores a signup, and returns the answer to
-// give (not yet given, so that the limit can still turn it into a 429)
-// and whether the store already counted the request toward the limit.
-func (s *Server) signup(c *fiber.Ctx, now time.Time, ip netip.Addr, limit newsletter.Limit) (reply func() error, counted bool) {
 	isJSON, in, err := decodeSignup(c)
 	var fe newsletter.FieldErrors
 	switch {
 	case errors.As(err, &fe):
-		return func() error { return s.signupInvalid(c, isJSON, in, fe) }, false
+		return s.signupInvalid(c, isJSON, in, fe)
 	case err != nil:
-		return func() error { return err }, false
+		return err
 	}
 	if errs := s.valid.check(in); len(errs) > 0 {
-		return func() error { return s.signupInvalid(c, isJSON, in, errs) }, false
+		return s.signupInvalid(c, isJSON, in, errs)
 	}
 	result := service.SignupResult("honeypot")
 	if in.Website == "" {
+		meter := signupMeterOf(c)
+		var limit newsletter.Limit
+		if meter != nil {
+			limit = meter.limit
+		}
 		result, err = s.cfg.Service.Signup(c.UserContext(), service.SignupRequest{
 			Email: in.Email, Name: strings.TrimSpace(in.Name), Sequence: in.Sequence, TZ: in.TZ,
-			IP: truncateIP(ip), Source: map[bool]string{true: "api", false: "form"}[isJSON], Limit: limit,
+			IP: truncateIP(s.clientIP(c)), Source: map[bool]string{true: "api", false: "form"}[isJSON], Limit: limit,
 		})
+		if meter != nil && !errors.As(err, &fe) { // the store counted it (or failed, and counting would fail too)
+			meter.counted = true
+		}
 		switch {
 		case errors.Is(err, newsletter.ErrLimited):
-			return func() error { return s.tooMany(c, now, now.Truncate(limit.Window).Add(limit.Window)) }, true
+			return errSignupLimited
 		case errors.As(err, &fe): // refused before the store counted it
-			return func() error { return s.signupInvalid(c, isJSON, in, fe) }, false
-		case err != nil: // the store failed: counting would fail too
-			return func() error { return err }, true
+			return s.signupInvalid(c, isJSON, in, fe)
+		case err != nil:
+			return err
 		}
 	}
-	return func() error {
-		if s.cfg.Metrics != nil {
-			s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()
-		}
-		if isJSON {
-			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "pending"})
-		}
-		return c.Redirect(s.thanksURL(c, in.Redirect), fiber.StatusSeeOther)
-	}, in.Website == ""
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()
+	}
+	if isJSON {
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "pending"})
+	}
+	return c.Redirect(s.thanksURL(c, in.Redirect), fiber.StatusSeeOther)
 }
 
 // tooMany answers 429 with the seconds until the limit's window ends.
