@@ -277,10 +277,15 @@ func (s *Store) Confirm(ctx context.Context, id string, at, firstDue time.Time) 
 	}
 	keys := []string{s.subKey(id), s.statusKey(newsletter.StatusPending), s.statusKey(newsletter.StatusConfirmed),
 		s.key("queue"), s.key("urgent")}
-	n, err := scriptConfirm.Run(ctx, s.rdb, keys, id, at.UnixMilli(),
-		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), due).Int()
+	var n int
+	err := s.durable(ctx, keys[0], func(c redis.Cmdable) error {
+		var err error
+		n, err = scriptConfirm.Run(ctx, c, keys, id, at.UnixMilli(),
+			newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), due).Int()
+		return wrap("confirm", err)
+	})
 	if err != nil {
-		return false, wrap("confirm", err)
+		return false, err
 	}
 	if n < 0 {
 		return false, fmt.Errorf("confirm %s: %w", id, newsletter.ErrNotFound)
@@ -326,10 +331,15 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	}
 	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts"), s.key("urgent"),
 		s.suppressedKey(), s.softKey(id)}, s.statusSets("")...)
-	present, err := scriptErase.Run(ctx, s.rdb, keys, id, email, slot,
-		newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()).Int()
-	if err != nil {
+	var present int
+	err = s.durable(ctx, keys[0], func(c redis.Cmdable) error {
+		var err error
+		present, err = scriptErase.Run(ctx, c, keys, id, email, slot,
+			newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID(), newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}.ID()).Int()
 		return wrap("erase", err)
+	})
+	if err != nil {
+		return err
 	}
 	if present == 0 {
 		return fmt.Errorf("erase %s: %w", id, newsletter.ErrNotFound)
