@@ -12,12 +12,22 @@ type AdminDesk struct {
 	CSRF   string // for every form, and the sign-out button
 	Notice string // one line of good news at the top, e.g. "The letter is scheduled."
 	Error  string // one line of bad news at the top
+	// Sending is whether letters and steps go out; nil when unknown.
+	Sending *AdminSending
 
 	Overview    *AdminOverview
 	Compose     *AdminCompose
 	Subscribers *AdminSubscribers
 	Sequences   []AdminSequence
 	Step        *AdminStep
+}
+
+// AdminSending is the sending state: a banner with Resume while paused.
+type AdminSending struct {
+	Paused bool
+	Reason string
+	Since  string // in the author's zone
+	By     string // author, breaker or data-loss
 }
 
 // AdminOverview is the first page after sign-in.

@@ -54,6 +54,7 @@ func (s *Server) adminUIRoutes() {
 	s.app.Post("/admin/subscribers/erase", s.desk, s.erasePost)
 	s.app.Get("/admin/sequences", s.desk, s.sequencesPage)
 	s.app.Get("/admin/sequences/:id/steps/:name", s.desk, s.stepPage)
+	s.app.Post("/admin/sending", s.desk, s.sendingPost)
 }
 
 // session is what a valid session cookie says: the random id of its
@@ -229,6 +230,7 @@ func (s *Server) deskError(c *fiber.Ctx, err error) error {
 // render shows a desk page.
 func (s *Server) render(c *fiber.Ctx, d templates.AdminDesk) error {
 	d.Site, d.CSRF = s.cfg.Site, s.csrf(c)
+	d.Sending = s.deskSending(c)
 	if d.Notice == "" {
 		d.Notice = notices[c.Query("done")]
 	}
@@ -243,6 +245,8 @@ var notices = map[string]string{
 	"cancelled": "The letter is cancelled; it will not go out.",
 	"erased":    "Erased, with everything kept about them.",
 	"status":    "The status is changed.",
+	"paused":    "Sending is paused: no letter and no step goes out until you resume. Confirmation mails still go.",
+	"resumed":   "Sending is running again: what waited goes out now, once.",
 }
 
 // deskOffMessage says why nobody can sign in while ADMIN_TOKEN is unset.

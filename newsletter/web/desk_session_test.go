@@ -145,9 +145,7 @@ func TestAdminDeskSessionRedisDown(t *testing.T) {
 			t.Cleanup(client.CloseIdleConnections)
 			now := time.Now()
 			// A valid cookie, as a sign-in would have made it.
-			cookie := signer.Sign("admin-session", "admin:"+testkit.RandomHex(16)+":"+
-				strconv.FormatInt(now.Unix(), 10)+":"+strconv.FormatInt(now.Unix(), 10), now.Add(time.Hour))
-			csrf := testkit.RandomHex(16)
+			cookie, csrf := web.SessionCookieForTest(signer, "admin-secret-for-the-tests", testkit.RandomHex(16), now)
 			do := func(method, path string, form url.Values) (*http.Response, string) {
 				t.Helper()
 				var body io.Reader
