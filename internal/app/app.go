@@ -91,6 +91,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if a.Log == nil {
 		a.Log = slog.New(slog.DiscardHandler)
 	}
+	// No log line holds a whole address, a token or a signed link, from
+	// whichever part it comes.
+	a.Log = slog.New(web.RedactingHandler(a.Log.Handler()))
 	if a.Clock == nil {
 		a.Clock = newsletter.SystemClock{}
 	}

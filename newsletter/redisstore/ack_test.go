@@ -32,6 +32,11 @@ func TestDurableWritesSurviveAFailover(t *testing.T) {
 		return id
 	}
 	kept, gone := newPending("kept@example.org"), newPending("gone@example.org")
+	signedUp, _, err := s.Signup(ctx, newsletter.NewSubscriber{Email: "signup@example.org", Status: newsletter.StatusPending, At: at,
+		Consent: newsletter.Consent{Text: "yes", Version: "1", GivenAt: at}})
+	if err != nil {
+		t.Fatalf("signup with a replica: %v", err)
+	}
 	if _, err := s.Confirm(ctx, kept, at, time.Time{}); err != nil {
 		t.Fatalf("confirm with a replica: %v", err)
 	}
@@ -41,7 +46,6 @@ func TestDurableWritesSurviveAFailover(t *testing.T) {
 
 	set.Failover()
 	var sub *newsletter.Subscriber
-	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if sub, err = s.Subscriber(ctx, kept); err == nil {
 			break
@@ -49,6 +53,9 @@ func TestDurableWritesSurviveAFailover(t *testing.T) {
 	}
 	if err != nil || sub.Status != newsletter.StatusConfirmed {
 		t.Fatalf("after the failover the confirmed subscriber is %+v, %v; want confirmed", sub, err)
+	}
+	if sub, err := s.Subscriber(ctx, signedUp); err != nil || sub.Email != "signup@example.org" {
+		t.Errorf("after the failover the signup reads %+v, %v; want it kept", sub, err)
 	}
 	if _, err := s.Subscriber(ctx, gone); !errors.Is(err, newsletter.ErrNotFound) {
 		t.Errorf("after the failover the erased subscriber reads %v; want not found", err)

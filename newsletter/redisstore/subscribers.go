@@ -52,9 +52,14 @@ func (s *Store) Signup(ctx context.Context, n newsletter.NewSubscriber) (id, out
 		return "", "", fmt.Errorf("signup: status %q, want pending", n.Status)
 	}
 	keys, args := s.createArgs(n, time.Time{}, true)
-	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
+	var res []any
+	err = s.durable(ctx, keys[0], func(c redis.Cmdable) error {
+		var err error
+		res, err = scriptCreate.Run(ctx, c, keys, args...).Slice()
+		return wrap("signup", err)
+	})
 	if err != nil {
-		return "", "", wrap("signup", err)
+		return "", "", err
 	}
 	id, created, err := createResult(res)
 	switch {
