@@ -190,8 +190,8 @@ func TestPlanIsUsed(t *testing.T) {
 		{"Anna Maria", "anna@example.org", testkit.SampleLetter, true},
 		{"", "anna.b-c@mail.example.org", testkit.SampleLetter, true},
 		{"José", "x@y.example", testkit.SampleLetter, true},
-		{"*Anna*", "anna@example.org", testkit.SampleLetter, true},  // PlainName leaves it out: an empty name
-		{"Anna", "a+b@example.org", testkit.SampleLetter, false},    // value not admitted
+		{"*Anna*", "anna@example.org", testkit.SampleLetter, true}, // PlainName leaves it out: an empty name
+		{"Anna", "a+b@example.org", testkit.SampleLetter, false},   // value not admitted
 		{"Anna", "anna@example.org", "{{ .Name | printf \"%q\" }}", false},
 		{"Anna", "anna@example.org", "[x](http://example.org/{{ .Name }})", false}, // a space would end the link
 	} {
