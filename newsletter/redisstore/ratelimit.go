@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -14,27 +14,29 @@ import (
 // every worker process on the same Redis (MAIL_RATE), for a mail provider's
 // limit. It implements worker.Limiter.
 //
-// The pacing is github.com/go-redis/redis_rate: GCRA (a leaky bucket kept
-// as one "theoretical arrival time" per key, moved by a Lua script that
-// reads the Redis server's clock, so workers on machines whose clocks
-// disagree still share one schedule). The burst is 1: messages are spaced
-// evenly, 1/rate apart, and any one-second window holds at most rate+1 of
-// them. A slot nobody takes is not saved up for later.
+// The pacing is GCRA (a leaky bucket kept as one "theoretical arrival time",
+// moved by the script rate.lua, which reads the Redis server's clock, so
+// workers on machines whose clocks disagree still share one schedule). The
+// burst is 1: messages are spaced evenly, 1/rate apart, and any one-second
+// window holds at most rate+1 of them. A slot nobody takes is not saved up
+// for later. Its key is under the service's prefix, so a Redis user limited
+// by ACL to the prefix suffices.
 //
 // Within one process only one goroutine asks Redis at a time; the others
 // queue behind it, so Redis sees about one request per process per message
 // rather than one per sending goroutine.
 type MailLimiter struct {
-	limiter *redis_rate.Limiter
-	key     string
-	limit   redis_rate.Limit
-	turn    chan struct{} // a lock that Wait can give up on
+	rdb      redis.UniversalClient
+	key      string
+	interval time.Duration // between two messages
+	rate     float64
+	turn     chan struct{} // a lock that Wait can give up on
 }
 
 // NewMailLimiter returns a limiter of perSecond messages per second (more
 // than 0; fractions such as 0.5 mean one message every two seconds) for
-// the service whose keys start with prefix. redis_rate keeps its state in
-// the key "rate:<prefix>mail", which expires a moment after the last send.
+// the service whose keys start with prefix. The state is the key
+// "<prefix>rate:mail", which expires a moment after the last send.
 func NewMailLimiter(rdb redis.UniversalClient, prefix string, perSecond float64) (*MailLimiter, error) {
 	if !(perSecond > 0) || math.IsInf(perSecond, 0) {
 		return nil, fmt.Errorf("mail rate %v is not a number above 0", perSecond)
@@ -42,19 +44,18 @@ func NewMailLimiter(rdb redis.UniversalClient, prefix string, perSecond float64)
 	if prefix == "" {
 		prefix = "nl:"
 	}
-	limit := redis_rate.Limit{Rate: 1, Period: time.Duration(float64(time.Second) / perSecond), Burst: 1}
-	if perSecond == math.Trunc(perSecond) && perSecond <= math.MaxInt32 {
-		limit = redis_rate.Limit{Rate: int(perSecond), Period: time.Second, Burst: 1}
-	}
-	if limit.Period <= 0 {
+	interval := time.Duration(float64(time.Second) / perSecond)
+	if interval < time.Microsecond {
 		return nil, fmt.Errorf("mail rate %v is too high", perSecond)
 	}
-	return &MailLimiter{limiter: redis_rate.NewLimiter(rdb), key: prefix + "mail", limit: limit,
+	return &MailLimiter{rdb: rdb, key: prefix + "rate:mail", interval: interval, rate: perSecond,
 		turn: make(chan struct{}, 1)}, nil
 }
 
 // Limit describes the limit, for logs.
-func (m *MailLimiter) Limit() string { return m.limit.String() + " across all workers" }
+func (m *MailLimiter) Limit() string {
+	return strconv.FormatFloat(m.rate, 'g', -1, 64) + " per second across all workers"
+}
 
 // Wait blocks until one more message may go out, or ctx ends. An error from
 // Redis is returned: the caller sends nothing and tries again later.
@@ -66,16 +67,16 @@ func (m *MailLimiter) Wait(ctx context.Context) error {
 	}
 	defer func() { <-m.turn }()
 	for {
-		res, err := m.limiter.Allow(ctx, m.key, m.limit)
+		res, err := scriptRate.Run(ctx, m.rdb, []string{m.key}, m.interval.Microseconds()).Int64Slice()
 		if err != nil {
 			return wrap("mail rate limit", err)
 		}
-		if res.Allowed > 0 {
+		if len(res) == 2 && res[0] == 1 {
 			return nil
 		}
-		wait := res.RetryAfter
-		if wait <= 0 {
-			wait = time.Millisecond
+		wait := time.Millisecond
+		if len(res) == 2 && res[1] > 0 {
+			wait = time.Duration(res[1]) * time.Microsecond
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -30,4 +30,5 @@ var (
 	scriptErase   = loadScript("erase")
 	scriptPause   = loadScript("pause")
 	scriptExtend  = loadScript("extend")
+	scriptRate    = loadScript("rate")
 )

@@ -29,11 +29,7 @@
 //	secret          string  key for signed links when SECRET_KEY is unset
 //	signedout:<id>  string  a desk sign-in (random id only) that signed
 //	                        out; expires when its last cookie would
-//
-// and, outside the prefix because github.com/go-redis/redis_rate puts
-// "rate:" before every key it keeps:
-//
-//	rate:<prefix>mail  string  MAIL_RATE's GCRA state (see MailLimiter)
+//	rate:mail       string  MAIL_RATE's GCRA state (see MailLimiter)
 package redisstore
 
 import (
