@@ -71,3 +71,29 @@ func FuzzParseImportCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLetterFile feeds arbitrary files to the letter-file parser (the
+// author's `newsletter letter schedule FILE.md`): it never panics, and a
+// file it accepts has a one-line subject.
+func FuzzParseLetterFile(f *testing.F) {
+	for _, seed := range []string{
+		"---\nsubject: On rest\n---\nDear Fellow Humans,\n",
+		"\ufeff---\r\nsubject:  On rest \r\nskip_in_sequence: true\r\n---\r\nbody",
+		"---\nsubject: [a, b]\n---\n",
+		"---\nsubject: |\n  two\n  lines\n---\nx",
+		"---\n&a [*a, *a]\n---\n",
+		"no front matter",
+		"---\nsubject: x\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ParseLetterFile(data)
+		if err != nil {
+			return
+		}
+		if strings.ContainsAny(d.Subject, "\r\n") {
+			t.Fatalf("%q parses to a subject over several lines: %q", data, d.Subject)
+		}
+	})
+}

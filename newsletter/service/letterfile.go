@@ -66,7 +66,7 @@ func ParseLetterFile(data []byte) (newsletter.LetterDraft, error) {
 			line := v.Line + 1 // the YAML starts on file line 2
 			switch k.Value {
 			case "subject":
-				if v.Kind != yaml.ScalarNode {
+				if v.Kind != yaml.ScalarNode || strings.ContainsAny(strings.TrimSpace(v.Value), "\r\n") {
 					return d, &FileError{Line: line, Msg: "subject: give one line of text"}
 				}
 				d.Subject, hasSubject = strings.TrimSpace(v.Value), true
