@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
+	"github.com/satina/newsletter/newsletter/service"
 )
 
 // The suppression list in the admin API, and the record that says why a
@@ -82,6 +85,11 @@ func (s *Server) listSuppressions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Query("format") == "csv" || c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="suppressions.csv"`)
+		return service.WriteSuppressionsCSV(c.Response().BodyWriter(), list)
+	}
 	return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(list)})
 }
 
@@ -94,6 +102,17 @@ func (s *Server) addSuppressions(c *fiber.Ctx) error {
 	f := s.cfg.Feedback.Feedback
 	if f == nil {
 		return fiber.ErrNotFound
+	}
+	if strings.HasPrefix(strings.ToLower(string(c.Request().Header.ContentType())), "text/csv") {
+		entries, err := service.ParseSuppressionsCSV(bytes.NewReader(c.Body()))
+		if err != nil {
+			return invalid(c, newsletter.FieldErrors{"csv": err.Error()})
+		}
+		added, err := f.AddSuppressions(c.UserContext(), entries)
+		if err != nil {
+			return invalid(c, err)
+		}
+		return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(added)})
 	}
 	var in struct {
 		Suppressions []struct {
