@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/satina/newsletter/internal/testkit"
 )
 
 // Message is one accepted message.
@@ -78,11 +79,8 @@ type Option func(testing.TB, *Server)
 // certificate for 127.0.0.1 (a client needs InsecureSkipVerify).
 func WithStartTLS() Option {
 	return func(t testing.TB, s *Server) {
-		cfg, err := selfSignedTLS()
-		if err != nil {
-			t.Fatalf("smtptest: certificate: %v", err)
-		}
-		s.tls = cfg
+		c := testkit.SelfSigned(t)
+		s.tls = &tls.Config{Certificates: []tls.Certificate{c.TLS}, MinVersion: tls.VersionTLS12}
 	}
 }
 
