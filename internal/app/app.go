@@ -68,6 +68,9 @@ type App struct {
 	Guard     *worker.Guard // notices when Redis loses data; Run checks every worker.GuardEvery
 	Web       *web.Server
 	Feedback  *service.Feedback // bounces, complaints and the suppression list
+	// Transactional sends the confirmation mail when
+	// SMTP_URL_TRANSACTIONAL is set; nil: Transport sends it.
+	Transactional newsletter.Transport
 
 	listener net.Listener
 	noDoctor bool
@@ -129,6 +132,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if a.Transport, err = mailer.New(mailCfg); err != nil {
 		return nil, err
 	}
+	if cfg.TransactionalURL != "" {
+		txCfg := mailCfg
+		txCfg.URL = cfg.TransactionalURL
+		if a.Transactional, err = mailer.New(txCfg); err != nil {
+			return nil, fmt.Errorf("SMTP_URL_TRANSACTIONAL: %w", err)
+		}
+	}
 	if cfg.Mail.URL == "" {
 		a.Log.Warn("SMTP_URL is empty: mail is written as .eml files, not sent", "dir", cfg.OutboxDir)
 	}
@@ -140,7 +150,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Composer = &compose.Composer{Links: a.Links, Sequences: a.Sequences, PostalAddress: cfg.PostalAddress,
 		CrisisLine: cfg.CrisisLine, SubjectPrefix: cfg.SubjectPrefix}
 	a.Worker = &worker.Worker{
-		Store: a.Store, Transport: a.Transport, Sequences: a.Sequences, DefaultTZ: cfg.DefaultTZ, Clock: a.Clock,
+		Store: a.Store, Transport: a.Transport, Transactional: a.Transactional, Sequences: a.Sequences, DefaultTZ: cfg.DefaultTZ, Clock: a.Clock,
 		Log: a.Log, Metrics: a.Metrics, Composer: a.Composer,
 		Concurrency: cfg.Concurrency, Lease: cfg.Lease, Poll: d.Poll, MessageIDDomain: fromDomain(cfg.Mail.From),
 		LateLetterGrace: cfg.LateLetterGrace,

@@ -37,6 +37,7 @@ var Variables = []Variable{
 	{"REDIS_KEY_FILE", "", "PEM key of REDIS_CERT_FILE"},
 	{"REDIS_PREFIX", "nl:", "prefix of every Redis key, so that several services (or tests) can share one Redis"},
 	{"SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS required), smtps:// (implicit TLS), ?tls=none allows plaintext; empty: write .eml files to OUTBOX_DIR"},
+	{"SMTP_URL_TRANSACTIONAL", "", "a second SMTP URL (the forms of SMTP_URL) for confirmation mail only, such as a provider's transactional stream; needs SMTP_URL; empty: confirmations go through SMTP_URL"},
 	{"OUTBOX_DIR", "./outbox", "where dev-mode mail goes"},
 	{"MAIL_FROM", "Newsletter <newsletter@localhost>", "sender"},
 	{"POSTAL_ADDRESS", "", "sender's postal address for every footer (a warning when empty)"},
@@ -88,6 +89,9 @@ type Config struct {
 	PendingRetention                                                                        time.Duration
 	MailRate                                                                                float64
 	Lease                                                                                   time.Duration
+	// TransactionalURL is SMTP_URL_TRANSACTIONAL: the SMTP server of the
+	// confirmation mail, with Mail's sender and DKIM key; empty: Mail.URL.
+	TransactionalURL string
 	// Deliverability: REPLY_TO, RETURN_PATH, LIST_ID, BOUNCE_MAILBOX and
 	// the webhook keys (deliverability.go).
 	Deliverability
@@ -142,6 +146,15 @@ func Load() (*Config, error) {
 		if _, err := mailer.ParseURL(raw); err != nil {
 			return nil, err
 		}
+	}
+	if raw := Env("SMTP_URL_TRANSACTIONAL"); raw != "" {
+		if Env("SMTP_URL") == "" {
+			return nil, errors.New("SMTP_URL_TRANSACTIONAL needs SMTP_URL: with SMTP_URL empty every mail goes to OUTBOX_DIR, and confirmations alone would leave the machine")
+		}
+		if _, err := mailer.ParseURL(raw); err != nil {
+			return nil, errors.New("SMTP_URL_TRANSACTIONAL: " + strings.TrimPrefix(err.Error(), "SMTP_URL: "))
+		}
+		c.TransactionalURL = raw
 	}
 	c.Mail = mailer.Config{URL: Env("SMTP_URL"), OutboxDir: c.OutboxDir, From: Env("MAIL_FROM"),
 		DKIMSelector: Env("DKIM_SELECTOR"), DKIMKeyFile: Env("DKIM_KEY_FILE")}

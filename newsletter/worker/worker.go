@@ -64,6 +64,10 @@ type Worker struct {
 	Log       *slog.Logger
 	Metrics   *metrics.Metrics
 	Limiter   Limiter
+	// Transactional is the transport of the confirmation mail
+	// (SMTP_URL_TRANSACTIONAL: a provider's transactional stream, apart
+	// from the broadcast one of steps and letters); nil: Transport.
+	Transactional newsletter.Transport
 
 	Concurrency int           // sending goroutines, each with its own connection; default 4
 	Poll        time.Duration // how often to look for due work; default 250ms
@@ -135,11 +139,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sender := w.Transport.NewSender()
-			defer sender.Close()
+			senders := &senders{w: w}
+			defer senders.close()
 			for j := range jobs {
 				// Finish a started job even while shutting down.
-				w.process(context.WithoutCancel(ctx), sender, j)
+				w.process(context.WithoutCancel(ctx), senders, j)
 				w.leases.done(j)
 			}
 		}()
@@ -193,13 +197,13 @@ func (w *Worker) handBack(jobs []newsletter.Job) {
 	}
 }
 
-// Drain processes every job due now, one at a time, with one sender, and
-// returns how many it processed. Tests drive the queue with it under a
-// fake clock; the CLI uses it for one-shot runs.
+// Drain processes every job due now, one at a time, with one sender of
+// each transport, and returns how many it processed. Tests drive the
+// queue with it under a fake clock; the CLI uses it for one-shot runs.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
 	w.init()
-	sender := w.Transport.NewSender()
-	defer sender.Close()
+	senders := &senders{w: w}
+	defer senders.close()
 	n := 0
 	for {
 		claimed, err := w.Store.Claim(ctx, w.Clock.Now(), w.Lease, 100)
@@ -210,25 +214,26 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, j := range claimed {
-			w.process(ctx, sender, j)
+			w.process(ctx, senders, j)
 			n++
 		}
 	}
 }
 
 // process runs one claimed job; every outcome is written to the store. A
-// store failure leaves the job leased, and it comes back later.
-func (w *Worker) process(ctx context.Context, sender newsletter.Sender, j newsletter.Job) {
+// store failure leaves the job leased, and it comes back later. A mail
+// goes out on the sender of its kind (senders.forKind).
+func (w *Worker) process(ctx context.Context, senders *senders, j newsletter.Job) {
 	var err error
 	switch j.Kind {
 	case newsletter.JobConfirm:
-		err = w.confirm(ctx, sender, j)
+		err = w.confirm(ctx, senders.forKind(j.Kind), j)
 	case newsletter.JobDrip:
-		err = w.drip(ctx, sender, j)
+		err = w.drip(ctx, senders.forKind(j.Kind), j)
 	case newsletter.JobLetter:
 		err = w.fanOut(ctx, j)
 	case newsletter.JobLetterSend:
-		err = w.letterSend(ctx, sender, j)
+		err = w.letterSend(ctx, senders.forKind(j.Kind), j)
 	default:
 		err = w.Store.Drop(ctx, j)
 	}
