@@ -133,4 +133,19 @@ type Mail struct {
 	WebURL         string // "read on the web"; may be empty
 	PostalAddress  string
 	CrisisLine     string // footer line with crisis resources; may be empty
+	// Joined is how the reader came onto the list, which the footer's
+	// line on why they get the mail follows: JoinedGuide, JoinedLetters
+	// or JoinedImport.
+	Joined string
 }
+
+// How a reader came onto the list (Mail.Joined).
+const (
+	// JoinedGuide: they asked for the guide and confirmed; the default.
+	JoinedGuide = ""
+	// JoinedLetters: they signed up for the letters (a sequence without a
+	// guide) and confirmed.
+	JoinedLetters = "letters"
+	// JoinedImport: the author added them from an earlier list.
+	JoinedImport = "import"
+)

@@ -122,6 +122,7 @@ func (c *Composer) message(sub *newsletter.Subscriber, subject, md string, frame
 		frame.MeURL = c.Links.Me(sub.ID)
 		frame.PostalAddress = c.PostalAddress
 		frame.CrisisLine = c.CrisisLine
+		frame.Joined = c.joined(sub)
 		headers["List-Unsubscribe"] = "<" + frame.UnsubscribeURL + ">"
 		headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}

@@ -114,6 +114,10 @@ func (c *Composer) planned(pm plannedMail) (*newsletter.Message, bool) {
 	if planOff {
 		return nil, false
 	}
+	if pm.confirmed { // the footer follows how the reader joined: part of the key
+		pm.frame.Joined = c.joined(pm.sub)
+		pm.key += "\x00joined:" + pm.frame.Joined
+	}
 	p := c.plans.get(pm.key, pm.name, pm.src, pm.data)
 	if p == nil || p.tmpl == nil {
 		return nil, false
