@@ -17,6 +17,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
@@ -28,14 +29,24 @@ import (
 // Parts is a rendered mail body.
 type Parts struct{ HTML, Text string }
 
-// md renders Markdown to HTML for mail and pages. Without html.WithUnsafe,
-// goldmark omits raw HTML. A single line break is kept (hard wraps): the
-// author's sign-off ("Warmly," / "Satina") stays on two lines, as she
-// wrote it.
-var md = goldmark.New(
-	goldmark.WithExtensions(extension.GFM, extension.Typographer),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(linkRenderer{}, 100)), html.WithHardWraps()),
-)
+// md renders Markdown to HTML for pages, mailMD for mail. Without
+// html.WithUnsafe, goldmark omits raw HTML. A single line break is kept
+// (hard wraps): the author's sign-off ("Warmly," / "Satina") stays on two
+// lines, as she wrote it.
+var md = newMD(imageSizes{})
+
+// mailMD is md for the body of a mail: every image is given a width
+// (images.go).
+var mailMD = newMD(imageSizes{defaultWidth: MailImageWidth, maxWidth: MailImageWidth})
+
+// newMD is the renderer of md and mailMD, sizing images with images.
+func newMD(images imageSizes) goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.GFM, extension.Typographer),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(images, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(linkRenderer{}, 100)), html.WithHardWraps()),
+	)
+}
 
 // plainMD parses Markdown for its plain text; no typographer, whose
 // replacements are HTML entities.
@@ -46,7 +57,7 @@ var plainMD = goldmark.New(goldmark.WithExtensions(extension.GFM))
 // (links written as "text (url)"), then applies the mail layouts. Parts.HTML
 // is a complete HTML document. m.Preheader is used as given; see Preheader.
 func Render(markdown string, m templates.Mail) (Parts, error) {
-	h, err := HTML(markdown)
+	h, err := convert(mailMD, markdown)
 	if err != nil {
 		return Parts{}, err
 	}
@@ -63,9 +74,16 @@ func Render(markdown string, m templates.Mail) (Parts, error) {
 }
 
 // HTML renders markdown as an HTML fragment for a web page or a mail body.
+// An image keeps the size its author gave in its title (images.go), and
+// has none otherwise.
 func HTML(markdown string) (template.HTML, error) {
+	return convert(md, markdown)
+}
+
+// convert renders markdown with m as an HTML fragment.
+func convert(m goldmark.Markdown, markdown string) (template.HTML, error) {
 	var buf bytes.Buffer
-	if err := md.Convert([]byte(markdown), &buf); err != nil {
+	if err := m.Convert([]byte(markdown), &buf); err != nil {
 		return "", fmt.Errorf("letter: render markdown: %w", err)
 	}
 	return template.HTML(buf.String()), nil // #nosec: goldmark's safe mode drops raw HTML
