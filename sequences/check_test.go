@@ -23,7 +23,7 @@ func TestCheckMessages(t *testing.T) {
 	}{
 		{"unknown key, on the key's line", map[string]string{
 			"s/01-a.md": "---\nsubject: Hi\nafter: 0s\ncolour: blue\n---\nbody\n",
-		}, []string{`s/01-a.md:4: unknown key "colour" (known keys: subject, after, window, days)`}},
+		}, []string{`s/01-a.md:4: unknown key "colour" (known keys: subject, after, window, days, preheader)`}},
 		{"misspelt key gets a suggestion", map[string]string{
 			"s/01-a.md": "---\nsubjet: Hi\nafter: 0s\n---\nbody\n",
 		}, []string{

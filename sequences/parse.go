@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
 )
 
 // Known front matter keys, per kind of file.
 var (
-	stepKeys     = []string{"subject", "after", "window", "days"}
+	stepKeys     = []string{"subject", "after", "window", "days", "preheader"}
 	sequenceKeys = []string{"title", "description", "window", "days"}
 	guideKeys    = []string{"title", "description"}
 )
@@ -136,6 +137,18 @@ func (st *Step) readKeys(keys []keyValue, p problems) (sched schedule, hasSubjec
 				p.add(kv.valueLine, "subject: want one line of text")
 			} else if st.Subject = strings.TrimSpace(v); st.Subject == "" {
 				p.add(kv.valueLine, "subject is empty")
+			}
+		case "preheader":
+			v, ok := scalar(kv.value)
+			switch v = strings.TrimSpace(v); {
+			case !ok || strings.ContainsAny(v, "\r\n"):
+				p.add(kv.valueLine, "preheader: want one line of text")
+			case utf8.RuneCountInString(v) > 150:
+				p.add(kv.valueLine, "preheader: keep it under 150 characters (mail apps show 40 to 140)")
+			case strings.Contains(v, "{{"):
+				p.add(kv.valueLine, "preheader: it is shown as written, so it cannot use {{ … }}")
+			default:
+				st.Preheader = v
 			}
 		case "after":
 			hasAfter = true

@@ -19,6 +19,9 @@ type Step struct {
 	Window  *Window       // time of day in which the step may go out; nil for any time
 	Days    Weekdays      // days on which the step may go out; 0 for every day
 	Body    string        // Markdown template source, without the front matter
+	// Preheader is the front matter's "preheader:", the preview line a mail
+	// app shows after the subject, as written (no template); empty: none.
+	Preheader string
 
 	bodyLine    int // file line on which Body starts
 	subjectLine int // file line of the subject value
