@@ -13,6 +13,9 @@ type LetterStatus string
 
 // The statuses of a letter.
 const (
+	// LetterDrafted is a draft: a letter without a send time. It is never
+	// queued and never sent until the author schedules it.
+	LetterDrafted   LetterStatus = "draft"
 	LetterScheduled LetterStatus = "scheduled"
 	LetterSending   LetterStatus = "sending"
 	LetterSent      LetterStatus = "sent"
@@ -24,15 +27,25 @@ const (
 )
 
 // Letter is one piece of writing sent once to every subscriber confirmed at
-// SendAt.
+// SendAt. A draft (LetterDrafted) has no SendAt.
 type Letter struct {
-	ID             string       `json:"id"`
-	Subject        string       `json:"subject"`
-	Markdown       string       `json:"markdown"`
-	SendAt         time.Time    `json:"send_at"`
-	Status         LetterStatus `json:"status"`
-	SkipInSequence bool         `json:"skip_in_sequence"`
-	CreatedAt      time.Time    `json:"created_at"`
+	ID       string `json:"id"`
+	Subject  string `json:"subject"`
+	Markdown string `json:"markdown"`
+	// Preheader is the author's preview line, which a mail app shows after
+	// the subject; empty: the mail carries no hidden preview text.
+	Preheader string       `json:"preheader,omitempty"`
+	SendAt    time.Time    `json:"send_at"`
+	Status    LetterStatus `json:"status"`
+	// Unlisted keeps the letter off the public archive: not on /letters or
+	// its feed, and its page /letters/<id> is not found (the API's
+	// archive=false). It is sent all the same.
+	Unlisted       bool      `json:"unlisted,omitempty"`
+	SkipInSequence bool      `json:"skip_in_sequence"`
+	CreatedAt      time.Time `json:"created_at"`
+	// EditedAt is when a draft was last saved; zero for letters scheduled
+	// without being a draft first.
+	EditedAt time.Time `json:"edited_at,omitzero"`
 	// Recipients is how many subscribers the fan-out queued; -1 until then.
 	Recipients int `json:"recipients"`
 	Sent       int `json:"sent"`
@@ -125,18 +138,52 @@ func (l *Letter) Done() bool {
 	return l.Recipients >= 0 && l.Sent+l.Failed+l.Skipped >= l.Recipients
 }
 
-// LetterDraft is a letter as the author submits it.
+// LetterDraft is a letter as the author submits it. Without SendAt it is
+// stored as a draft (LetterDrafted).
 type LetterDraft struct {
 	Subject        string
 	Markdown       string
+	Preheader      string // optional preview line; see Letter.Preheader
 	SendAt         time.Time
+	Unlisted       bool // see Letter.Unlisted
 	SkipInSequence bool
 }
 
-// Validate checks a draft's form and returns FieldErrors naming each
-// problem; whether its template renders is the composer's to say
-// (compose.Validate checks both).
+// MaxPreheader is the longest preview line a letter or a step may set, in
+// characters; mail apps show about 40 to 140 of it.
+const MaxPreheader = 150
+
+// CheckPreheader says what is wrong with a preview line ("" when nothing
+// is): it is plain text of one line, at most MaxPreheader characters, and
+// holds no template action (it goes into the mail as written).
+func CheckPreheader(p string) string {
+	switch {
+	case strings.ContainsAny(p, "\r\n\x00"):
+		return "The preview line must be one line."
+	case utf8.RuneCountInString(p) > MaxPreheader:
+		return "Keep the preview line under 150 characters: mail apps show 40 to 140 of it."
+	case strings.Contains(p, "{{"):
+		return "The preview line is shown as written: it cannot use {{ … }}."
+	}
+	return ""
+}
+
+// Validate checks a letter's form, send time included, and returns
+// FieldErrors naming each problem; whether its template renders is the
+// composer's to say (compose.Validate checks both).
 func (d LetterDraft) Validate() error {
+	fe := d.contentErrors()
+	if d.SendAt.IsZero() {
+		fe["send_at"] = "Give the send time as RFC 3339, e.g. 2026-12-01T08:00:00+01:00."
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	return nil
+}
+
+// contentErrors checks everything but the send time.
+func (d LetterDraft) contentErrors() FieldErrors {
 	fe := FieldErrors{}
 	switch {
 	case strings.TrimSpace(d.Subject) == "":
@@ -151,20 +198,17 @@ func (d LetterDraft) Validate() error {
 	} else if len(d.Markdown) > 1<<20 {
 		fe["markdown"] = "The body is over 1 MiB."
 	}
-	if d.SendAt.IsZero() {
-		fe["send_at"] = "Give the send time as RFC 3339, e.g. 2026-12-01T08:00:00+01:00."
+	if msg := CheckPreheader(d.Preheader); msg != "" {
+		fe["preheader"] = msg
 	}
-	if len(fe) > 0 {
+	return fe
+}
+
+// ValidateContent checks a letter as Validate does but for the send time:
+// for drafts, previews and test mail, which have none.
+func (d LetterDraft) ValidateContent() error {
+	if fe := d.contentErrors(); len(fe) > 0 {
 		return fe
 	}
 	return nil
-}
-
-// ValidateContent checks a draft's subject and body only, for previews and
-// test mail, which have no send time.
-func (d LetterDraft) ValidateContent() error {
-	if d.SendAt.IsZero() {
-		d.SendAt = time.Unix(1, 0)
-	}
-	return d.Validate()
 }

@@ -12,22 +12,23 @@ import (
 	"github.com/satina/newsletter/newsletter"
 )
 
-// CreateLetter stores l with a new id and schedules its fan-out at SendAt.
-// The late-letter guard counts from the later of SendAt and l.ScheduledAt
-// (l.CreatedAt when zero).
+// CreateLetter stores l with a new id. A draft (l.Status LetterDrafted)
+// is only kept (see letters_draft.go); any other letter is scheduled: its
+// fan-out is queued at SendAt. The late-letter guard counts from the later
+// of SendAt and l.ScheduledAt (l.CreatedAt when zero).
 func (s *Store) CreateLetter(ctx context.Context, l *newsletter.Letter) (string, error) {
 	id := newID()
-	skip := "0"
-	if l.SkipInSequence {
-		skip = "1"
+	if l.Status == newsletter.LetterDrafted {
+		return id, s.createDraft(ctx, id, l)
 	}
 	scheduled := l.ScheduledAt
 	if scheduled.IsZero() {
 		scheduled = l.CreatedAt
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.letterKey(id), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt),
-			"st", string(newsletter.LetterScheduled), "sk", skip, "c", ms(l.CreatedAt), "sch", ms(scheduled), "rc", "-1")
+		p.HSet(ctx, s.letterKey(id), letterContent(l)...)
+		p.HSet(ctx, s.letterKey(id), "at", ms(l.SendAt), "st", string(newsletter.LetterScheduled),
+			"c", ms(l.CreatedAt), "sch", ms(scheduled), "rc", "-1")
 		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: id})
 		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID()})
 		return nil
@@ -36,6 +37,22 @@ func (s *Store) CreateLetter(ctx context.Context, l *newsletter.Letter) (string,
 		return "", wrap("create letter", err)
 	}
 	return id, nil
+}
+
+// letterContent is what the author writes of a letter, as the field/value
+// pairs of its hash: sub (subject), md (Markdown), ph (preheader), ul
+// ("1": unlisted, kept off the archive; absent in letters stored before
+// it was kept, which are listed) and sk (skip readers in a sequence).
+func letterContent(l *newsletter.Letter) []any {
+	return []any{"sub", l.Subject, "md", l.Markdown, "ph", l.Preheader, "ul", flag(l.Unlisted), "sk", flag(l.SkipInSequence)}
+}
+
+// flag is a bool as a hash field: "1" or "0".
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // Letter loads one letter.
@@ -57,9 +74,9 @@ func decodeLetter(id string, h map[string]string) *newsletter.Letter {
 		rc, _ = strconv.Atoi(v)
 	}
 	l := &newsletter.Letter{
-		ID: id, Subject: h["sub"], Markdown: h["md"], SendAt: fromMS(h["at"]),
-		Status: newsletter.LetterStatus(h["st"]), SkipInSequence: h["sk"] == "1",
-		CreatedAt: fromMS(h["c"]), Recipients: rc,
+		ID: id, Subject: h["sub"], Markdown: h["md"], Preheader: h["ph"], SendAt: fromMS(h["at"]),
+		Status: newsletter.LetterStatus(h["st"]), Unlisted: h["ul"] == "1", SkipInSequence: h["sk"] == "1",
+		CreatedAt: fromMS(h["c"]), EditedAt: fromMS(h["ed"]), Recipients: rc,
 		Sent: num("sent"), Failed: num("failed"), Skipped: num("skipped"),
 		ScheduledAt: fromMS(h["sch"]), StartedAt: fromMS(h["fo"]), ProgressAt: fromMS(h["pg"]),
 	}
@@ -73,19 +90,24 @@ func decodeLetter(id string, h map[string]string) *newsletter.Letter {
 	return l
 }
 
-// UpdateLetter changes subject, markdown and send time of a scheduled
-// letter, and when l.ScheduledAt is set, the moment it counts as
+// UpdateLetter changes what the author wrote of a draft or a scheduled
+// letter. With l.Status LetterDrafted it saves a draft, which stays one
+// (ErrConflict for any other letter). Otherwise it sets the send time too
+// and the letter is (or stays) scheduled: a draft becomes a scheduled
+// letter, its fan-out queued at SendAt exactly as CreateLetter queues it.
+// When l.ScheduledAt is set it becomes the moment the letter counts as
 // scheduled (see CreateLetter).
 func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
-	return s.whileIn(ctx, l.ID, []newsletter.LetterStatus{newsletter.LetterScheduled}, func(p redis.Pipeliner) {
-		skip := "0"
-		if l.SkipInSequence {
-			skip = "1"
-		}
-		p.HSet(ctx, s.letterKey(l.ID), "sub", l.Subject, "md", l.Markdown, "at", ms(l.SendAt), "sk", skip)
+	if l.Status == newsletter.LetterDrafted {
+		return s.saveDraft(ctx, l)
+	}
+	return s.whileIn(ctx, l.ID, []newsletter.LetterStatus{newsletter.LetterDrafted, newsletter.LetterScheduled}, func(p redis.Pipeliner) {
+		p.HSet(ctx, s.letterKey(l.ID), letterContent(l)...)
+		p.HSet(ctx, s.letterKey(l.ID), "at", ms(l.SendAt), "st", string(newsletter.LetterScheduled))
 		if !l.ScheduledAt.IsZero() {
 			p.HSet(ctx, s.letterKey(l.ID), "sch", ms(l.ScheduledAt))
 		}
+		p.ZRem(ctx, s.key("drafts"), l.ID)
 		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: l.ID})
 		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: l.ID}.ID()})
 	})
@@ -93,12 +115,12 @@ func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
 
 // CancelLetter cancels a letter not yet sent: a scheduled or held one
 // never goes out (a held one's parked sends are dropped), and a letter
-// that is sending stops (sends still queued are dropped when claimed).
-// ErrConflict for a letter already sent or cancelled (script
-// cancelletter.lua).
+// that is sending stops (sends still queued are dropped when claimed). A
+// draft is deleted: Letter then finds no letter. ErrConflict for a letter
+// already sent or cancelled (script cancelletter.lua).
 func (s *Store) CancelLetter(ctx context.Context, id string) error {
 	res, err := scriptCancelLetter.Run(ctx, s.rdb,
-		[]string{s.letterKey(id), s.key("queue"), s.parkedKey(id), s.key("attempts")}, fanOutJob(id)).Text()
+		[]string{s.letterKey(id), s.key("queue"), s.parkedKey(id), s.key("attempts"), s.key("drafts")}, fanOutJob(id), id).Text()
 	if err != nil {
 		return wrap("cancel letter", err)
 	}
@@ -129,11 +151,29 @@ func (s *Store) whileIn(ctx context.Context, id string, allowed []newsletter.Let
 	return err
 }
 
-// ListLetters lists letters by send time, newest first.
+// ListLetters lists the drafts, the last saved first, then the other
+// letters by send time, newest first; status filters when non-empty.
 func (s *Store) ListLetters(ctx context.Context, status newsletter.LetterStatus, limit int) ([]*newsletter.Letter, error) {
-	ids, err := s.rdb.ZRevRange(ctx, s.key("letters"), 0, -1).Result()
+	// One transaction reads both indexes, so that a draft scheduled
+	// meanwhile is listed once.
+	var drafts, letters *redis.StringSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if status == "" || status == newsletter.LetterDrafted {
+			drafts = p.ZRevRange(ctx, s.key("drafts"), 0, -1)
+		}
+		if status != newsletter.LetterDrafted {
+			letters = p.ZRevRange(ctx, s.key("letters"), 0, -1)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, wrap("list letters", err)
+	}
+	var ids []string
+	for _, c := range []*redis.StringSliceCmd{drafts, letters} {
+		if c != nil {
+			ids = append(ids, c.Val()...)
+		}
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -147,6 +187,9 @@ func (s *Store) ListLetters(ctx context.Context, status newsletter.LetterStatus,
 	}
 	var out []*newsletter.Letter
 	for i, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue // deleted (a draft) since the index was read
+		}
 		l := decodeLetter(ids[i], c.Val())
 		if status == "" || l.Status == status {
 			out = append(out, l)

@@ -27,6 +27,8 @@ func (e *FileError) Error() string {
 //
 //	---
 //	subject: A letter about rest       # required
+//	preheader: A quiet word on rest    # optional: the preview line after the subject
+//	archive: false                     # optional: keep it off /letters and the feed (default true)
 //	skip_in_sequence: true             # optional: leave out subscribers still in a drip sequence
 //	---
 //	Dear {{ .FirstName }}, ...
@@ -70,12 +72,23 @@ func ParseLetterFile(data []byte) (newsletter.LetterDraft, error) {
 					return d, &FileError{Line: line, Msg: "subject: give one line of text"}
 				}
 				d.Subject, hasSubject = strings.TrimSpace(v.Value), true
+			case "preheader":
+				if v.Kind != yaml.ScalarNode || strings.ContainsAny(strings.TrimSpace(v.Value), "\r\n") {
+					return d, &FileError{Line: line, Msg: "preheader: give one line of text"}
+				}
+				d.Preheader = strings.TrimSpace(v.Value)
+			case "archive":
+				var archive bool
+				if err := v.Decode(&archive); err != nil || v.Kind != yaml.ScalarNode {
+					return d, &FileError{Line: line, Msg: "archive: use true (on /letters and the feed) or false (kept off them)"}
+				}
+				d.Unlisted = !archive
 			case "skip_in_sequence":
 				if err := v.Decode(&d.SkipInSequence); err != nil || v.Kind != yaml.ScalarNode {
 					return d, &FileError{Line: line, Msg: "skip_in_sequence: use true or false"}
 				}
 			default:
-				return d, &FileError{Line: k.Line + 1, Msg: fmt.Sprintf("unknown key %q (a letter takes subject and skip_in_sequence)", k.Value)}
+				return d, &FileError{Line: k.Line + 1, Msg: fmt.Sprintf("unknown key %q (a letter takes subject, preheader, archive and skip_in_sequence)", k.Value)}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/compose"
@@ -15,8 +16,8 @@ func (s *Service) ScheduleLetter(ctx context.Context, d newsletter.LetterDraft) 
 		return "", err
 	}
 	now := s.Clock.Now()
-	l := &newsletter.Letter{Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown, SendAt: d.SendAt,
-		SkipInSequence: d.SkipInSequence, CreatedAt: now, ScheduledAt: now}
+	l := letterOf(d)
+	l.CreatedAt, l.ScheduledAt = now, now
 	id, err := s.Store.CreateLetter(ctx, l)
 	if err != nil {
 		return "", err
@@ -27,19 +28,51 @@ func (s *Service) ScheduleLetter(ctx context.Context, d newsletter.LetterDraft) 
 	return id, nil
 }
 
-// UpdateLetter changes a letter still scheduled; it counts as scheduled
-// now, so a send time moved into the past is not late.
+// SaveDraft validates and stores a draft: a letter without a send time,
+// never queued and never sent until UpdateLetter gives it one. d.SendAt is
+// ignored. It is validated as a letter is, but for the send time.
+func (s *Service) SaveDraft(ctx context.Context, d newsletter.LetterDraft) (string, error) {
+	if err := compose.ValidateContent(d); err != nil {
+		return "", err
+	}
+	now := s.Clock.Now()
+	l := letterOf(d)
+	l.SendAt = time.Time{}
+	l.Status, l.CreatedAt, l.EditedAt = newsletter.LetterDrafted, now, now
+	return s.Store.CreateLetter(ctx, l)
+}
+
+// UpdateLetter changes a draft or a letter still scheduled. Without a send
+// time it saves a draft, which stays one (ErrConflict for a letter that is
+// not a draft). With one it schedules a draft, or changes a scheduled
+// letter, which counts as scheduled now, so a send time moved into the
+// past is not late: the fan-out is queued as ScheduleLetter queues it.
 func (s *Service) UpdateLetter(ctx context.Context, id string, d newsletter.LetterDraft) error {
+	now := s.Clock.Now()
+	l := letterOf(d)
+	l.ID = id
+	if d.SendAt.IsZero() {
+		if err := compose.ValidateContent(d); err != nil {
+			return err
+		}
+		l.Status, l.EditedAt = newsletter.LetterDrafted, now
+		return s.Store.UpdateLetter(ctx, l)
+	}
 	if err := compose.Validate(d); err != nil {
 		return err
 	}
-	now := s.Clock.Now()
-	err := s.Store.UpdateLetter(ctx, &newsletter.Letter{ID: id, Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown,
-		SendAt: d.SendAt, SkipInSequence: d.SkipInSequence, ScheduledAt: now})
+	l.ScheduledAt = now
+	err := s.Store.UpdateLetter(ctx, l)
 	if err == nil && !d.SendAt.After(now) {
 		s.wake()
 	}
 	return err
+}
+
+// letterOf is the letter the author wrote in d, its subject trimmed.
+func letterOf(d newsletter.LetterDraft) *newsletter.Letter {
+	return &newsletter.Letter{Subject: strings.TrimSpace(d.Subject), Markdown: d.Markdown, Preheader: strings.TrimSpace(d.Preheader),
+		SendAt: d.SendAt, Unlisted: d.Unlisted, SkipInSequence: d.SkipInSequence}
 }
 
 // ReleaseLetter sends a held letter now, at the author's word: one held
