@@ -33,9 +33,6 @@ type Composer struct {
 	plans planCache // renderings cut at the values, reused across recipients (plan.go)
 }
 
-// preheaderRunes is the length of the hidden preview line.
-const preheaderRunes = 90
-
 // Confirm is the double opt-in mail. It goes to an unconfirmed address, so
 // it carries no subscriber footer and no list headers.
 func (c *Composer) Confirm(sub *newsletter.Subscriber) (*newsletter.Message, error) {
@@ -78,12 +75,12 @@ func (c *Composer) Data(sub *newsletter.Subscriber) sequences.Data {
 	}
 }
 
-// Step is one drip step for sub.
+// Step is one drip step for sub, with the step's own preview line.
 func (c *Composer) Step(sub *newsletter.Subscriber, step *sequences.Step) (*newsletter.Message, error) {
-	data := c.Data(sub)
+	data, frame := c.Data(sub), templates.Mail{Preheader: step.Preheader}
 	if subject, err := step.RenderSubject(data); err == nil {
 		if m, ok := c.planned(plannedMail{key: "step\x00" + step.Path + "\x00" + step.Body, name: step.Name, src: step.Body,
-			data: data, sub: sub, subject: subject, confirmed: true, unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
+			data: data, sub: sub, subject: subject, frame: frame, confirmed: true, unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
 			return m, nil
 		}
 	}
@@ -95,14 +92,20 @@ func (c *Composer) Step(sub *newsletter.Subscriber, step *sequences.Step) (*news
 	if err != nil {
 		return nil, fmt.Errorf("render subject of %s: %w", step.Path, err)
 	}
-	return c.message(sub, subject, md, templates.Mail{}, true)
+	return c.message(sub, subject, md, frame, true)
 }
 
-// Letter is a letter for sub.
+// Letter is a letter for sub, with the letter's own preview line. An
+// unlisted letter (kept off the archive) has no "Read on the web" link,
+// since its page is not found; it is a letter all the same.
 func (c *Composer) Letter(sub *newsletter.Subscriber, l *newsletter.Letter) (*newsletter.Message, error) {
-	data, frame := c.Data(sub), templates.Mail{WebURL: c.Links.Letter(l.ID)}
+	web := c.Links.Letter(l.ID)
+	data, frame := c.Data(sub), templates.Mail{WebURL: web, Preheader: l.Preheader}
+	if l.Unlisted {
+		frame.WebURL = ""
+	}
 	if m, ok := c.planned(plannedMail{key: "letter\x00" + l.ID + "\x00" + l.Subject + "\x00" + l.Markdown, name: "letter " + l.ID,
-		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, confirmed: true,
+		src: l.Markdown, data: data, sub: sub, subject: l.Subject, frame: frame, letter: web, confirmed: true,
 		unsubscribe: data.UnsubscribeURL, me: data.MeURL}); ok {
 		return m, nil
 	}
@@ -110,12 +113,19 @@ func (c *Composer) Letter(sub *newsletter.Subscriber, l *newsletter.Letter) (*ne
 	if err != nil {
 		return nil, err
 	}
-	return c.message(sub, l.Subject, md, frame, true)
+	return c.mail(sub, l.Subject, md, frame, true, web)
 }
 
+// message renders a mail; frame.Preheader is the author's preview line
+// (none when empty: no hidden preview text at all).
 func (c *Composer) message(sub *newsletter.Subscriber, subject, md string, frame templates.Mail, confirmed bool) (*newsletter.Message, error) {
+	return c.mail(sub, subject, md, frame, confirmed, frame.WebURL)
+}
+
+// mail is message for a letter, whose web address letter names it (for
+// its kind of mail and its key) even when frame has no link to it.
+func (c *Composer) mail(sub *newsletter.Subscriber, subject, md string, frame templates.Mail, confirmed bool, letter string) (*newsletter.Message, error) {
 	frame.Subject = c.SubjectPrefix + subject
-	frame.Preheader = markdown.Preheader(md, preheaderRunes)
 	headers := map[string]string{}
 	if confirmed {
 		frame.UnsubscribeURL = c.Links.Unsubscribe(sub.ID)
@@ -134,7 +144,7 @@ func (c *Composer) message(sub *newsletter.Subscriber, subject, md string, frame
 		To: sub.Email, ToName: sub.Name, Subject: frame.Subject,
 		Text: parts.Text, HTML: parts.HTML, Headers: headers,
 	}
-	kind, key := mailKind(sub, subject, frame.WebURL, confirmed)
+	kind, key := mailKind(sub, subject, letter, confirmed)
 	c.addDeliverability(m, sub, kind, key, confirmed)
 	return m, nil
 }

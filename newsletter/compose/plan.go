@@ -2,7 +2,6 @@ package compose
 
 import (
 	"crypto/rand"
-	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -73,7 +72,7 @@ type plan struct {
 // shape is a mail rendered for one set of empty variables, cut at the
 // values. Slots 0..n-1 are the data fields, then slotUnsub... below.
 type shape struct {
-	html, text, flat []piece
+	html, text []piece
 	// wild: the shape also came through with link markers holding every
 	// neighbourhood of the characters of a token ("_a_", "--", "._", a
 	// final "-"), so links need only the wide guard; else the narrow one.
@@ -101,8 +100,12 @@ type plannedMail struct {
 	name, src string // the body template
 	data      any    // a struct of string fields
 	sub       *newsletter.Subscriber
-	subject   string // without SubjectPrefix
-	frame     templates.Mail
+	subject   string         // without SubjectPrefix
+	frame     templates.Mail // its Preheader and WebURL as the mail has them
+	// letter is a letter's web address, which names it (its kind of mail
+	// and key) even when the frame has no link to it (an unlisted letter);
+	// empty for others.
+	letter    string
 	confirmed bool
 	// unsubscribe and me are the subscriber's links when confirmed, as
 	// Composer.Data already signed them.
@@ -117,6 +120,15 @@ func (c *Composer) planned(pm plannedMail) (*newsletter.Message, bool) {
 	if pm.confirmed { // the footer follows how the reader joined: part of the key
 		pm.frame.Joined = c.joined(pm.sub)
 		pm.key += "\x00joined:" + pm.frame.Joined
+	}
+	// Whether there is a preview line (its text is a slot) and the web
+	// link (a literal of the footer) shape the layout: part of the key.
+	pm.key += "\x00web:" + pm.frame.WebURL
+	if pm.frame.Preheader != "" {
+		pm.key += "\x00preheader"
+	}
+	if pm.letter == "" {
+		pm.letter = pm.frame.WebURL
 	}
 	p := c.plans.get(pm.key, pm.name, pm.src, pm.data)
 	if p == nil || p.tmpl == nil {
@@ -147,19 +159,15 @@ func (c *Composer) planned(pm plannedMail) (*newsletter.Message, bool) {
 			return nil, false
 		}
 	}
-	preheader := markdown.Truncate(join(sh.flat, vals), preheaderRunes)
-	if preheader == "" { // the layout leaves the preheader out: not the shape rendered
-		return nil, false
-	}
 	subject := c.SubjectPrefix + pm.subject
-	vals[n+slotSubject], vals[n+slotPreheader] = escapeTitle(subject), escapeText(preheader)
+	vals[n+slotSubject], vals[n+slotPreheader] = escapeTitle(subject), escapeText(pm.frame.Preheader)
 	m := &newsletter.Message{To: pm.sub.Email, ToName: pm.sub.Name, Subject: subject,
 		HTML: join(sh.html, vals), Text: join(sh.text, vals), Headers: map[string]string{}}
 	if pm.confirmed {
 		m.Headers["List-Unsubscribe"] = "<" + vals[n+slotUnsub] + ">"
 		m.Headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}
-	kind, key := mailKind(pm.sub, pm.subject, pm.frame.WebURL, pm.confirmed)
+	kind, key := mailKind(pm.sub, pm.subject, pm.letter, pm.confirmed)
 	c.addDeliverability(m, pm.sub, kind, key, pm.confirmed)
 	return m, true
 }
@@ -307,7 +315,10 @@ func (p *plan) render(c *Composer, mask uint64, pm plannedMail, marks []string) 
 	}
 	md := b.String()
 	frame := pm.frame
-	frame.Subject, frame.Preheader = marks[n+slotSubject], marks[n+slotPreheader]
+	frame.Subject = marks[n+slotSubject]
+	if frame.Preheader != "" { // the author's preview line; without one the layout has none
+		frame.Preheader = marks[n+slotPreheader]
+	}
 	if pm.confirmed {
 		frame.UnsubscribeURL, frame.MeURL = marks[n+slotUnsub], marks[n+slotMe]
 		frame.PostalAddress, frame.CrisisLine = c.PostalAddress, c.CrisisLine
@@ -316,18 +327,16 @@ func (p *plan) render(c *Composer, mask uint64, pm plannedMail, marks []string) 
 	if err != nil {
 		return nil
 	}
-	flat := markdown.Preheader(md, math.MaxInt)
 	// Where a value stands in each output: the subject and preheader in
 	// the HTML only, as html/template escapes text.
 	escaped := append([]string(nil), marks...)
 	escaped[n+slotSubject], escaped[n+slotPreheader] = escapeTitle(marks[n+slotSubject]), escapeText(marks[n+slotPreheader])
 	plain := append([]string(nil), marks[:n+slotSubject]...)
 	sh := &shape{}
-	var ok1, ok2, ok3 bool
+	var ok1, ok2 bool
 	sh.html, ok1 = cut(parts.HTML, escaped, c.plans.core)
 	sh.text, ok2 = cut(parts.Text, plain, c.plans.core)
-	sh.flat, ok3 = cut(flat, marks[:n], c.plans.core)
-	if !ok1 || !ok2 || !ok3 {
+	if !ok1 || !ok2 {
 		return nil
 	}
 	return sh
@@ -376,7 +385,7 @@ func (a *shape) equal(b *shape) bool {
 		}
 		return true
 	}
-	return eq(a.html, b.html) && eq(a.text, b.text) && eq(a.flat, b.flat)
+	return eq(a.html, b.html) && eq(a.text, b.text)
 }
 
 // markerSet returns a marker per slot: plain and short (set 0); long,
