@@ -25,9 +25,11 @@ const letterUsage = `Usage:
       FILE.md starts with front matter, then the Markdown body:
           ---
           subject: A letter about rest
+          preheader: A quiet word   # optional: the preview line a mail app shows after the subject
+          archive: false            # optional: keep it off /letters and the feed (default true)
           skip_in_sequence: true    # optional: leave out subscribers still in a drip sequence
           ---
-      TIME is RFC 3339 (2026-12-01T08:00:00+01:00), "2026-12-01 08:00" in DEFAULT_TZ, or now.
+      TIME is RFC 3339 (2026-12-01T08:00:00+01:00), "2026-12-01 08:00" in AUTHOR_TZ, or now.
   newsletter letter preview FILE.md [--out DIR]
       Write DIR/letter.html and DIR/letter.txt (DIR: the current folder when not given): the
       mail exactly as a sample subscriber would get it. Needs no Redis.
@@ -79,7 +81,7 @@ func scheduleLetter(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	now := time.Now()
-	if d.SendAt, err = parseSendAt(*at, cfg.DefaultTZ, now); err != nil {
+	if d.SendAt, err = parseSendAt(*at, authorZone(cfg), now); err != nil {
 		return err
 	}
 	if err := d.Validate(); err != nil {
@@ -96,8 +98,17 @@ func scheduleLetter(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintln(stdout, id)
 	fmt.Fprintf(stderr, "scheduled %q for %s (%s)\n", d.Subject,
-		d.SendAt.In(cfg.DefaultTZ).Format("Mon 2 Jan 2006 15:04 MST"), d.SendAt.UTC().Format(time.RFC3339))
+		d.SendAt.In(authorZone(cfg)).Format("Mon 2 Jan 2006 15:04 MST"), d.SendAt.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// authorZone is AUTHOR_TZ (DEFAULT_TZ when unset), in which --at reads a
+// local time.
+func authorZone(cfg *config.Config) *time.Location {
+	if cfg.AuthorTZ != nil {
+		return cfg.AuthorTZ
+	}
+	return cfg.DefaultTZ
 }
 
 // parseSendAt reads --at: RFC 3339, a local date and time in loc, or now.
@@ -116,7 +127,7 @@ func parseSendAt(s string, loc *time.Location, now time.Time) (time.Time, error)
 		}
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf(`--at: %q is not a time: use RFC 3339 (2026-12-01T08:00:00+01:00), "2026-12-01 08:00" in DEFAULT_TZ (%s), or now`, s, loc)
+		return time.Time{}, fmt.Errorf(`--at: %q is not a time: use RFC 3339 (2026-12-01T08:00:00+01:00), "2026-12-01 08:00" in AUTHOR_TZ (%s), or now`, s, loc)
 	}
 	if t.Before(now.Add(-time.Minute)) {
 		return time.Time{}, fmt.Errorf("--at: %s is in the past; to send at once, use --at now", t.In(loc).Format("2006-01-02 15:04 MST"))
@@ -156,8 +167,7 @@ func previewLetter(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d.SendAt = time.Now() // preview has no send time; Validate wants one
-	if err := d.Validate(); err != nil {
+	if err := d.ValidateContent(); err != nil { // a preview has no send time
 		return err
 	}
 	msg, err := composePreview(cfg, d)
@@ -202,5 +212,5 @@ func composePreview(cfg *config.Config, d newsletter.LetterDraft) (*newsletter.M
 	}
 	sample := sequences.SampleData()
 	sub := &newsletter.Subscriber{ID: "preview", Email: sample.Email, Name: sample.Name, Status: newsletter.StatusConfirmed}
-	return c.Letter(sub, &newsletter.Letter{ID: "preview", Subject: d.Subject, Markdown: d.Markdown})
+	return c.Letter(sub, &newsletter.Letter{ID: "preview", Subject: d.Subject, Markdown: d.Markdown, Preheader: d.Preheader, Unlisted: d.Unlisted})
 }

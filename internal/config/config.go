@@ -60,6 +60,7 @@ var Variables = []Variable{
 	{"DKIM_SELECTOR", "", "DKIM selector; with DKIM_KEY_FILE signs every mail for MAIL_FROM's domain"},
 	{"DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) for DKIM"},
 	{"DEFAULT_TZ", "UTC", "time zone for subscribers whose browser sent none"},
+	{"AUTHOR_TZ", "", "the author's time zone: the desk shows and reads times in it; empty: DEFAULT_TZ"},
 	{"SEND_CONCURRENCY", "4", "sending goroutines per worker, each with one SMTP connection"},
 	{"WORKER_LEASE", "15s", "how long a claimed job stays hidden from other workers without a heartbeat (Go duration): a living worker renews it every third of it; a killed one's jobs go out again after it"},
 	{"MAIL_RATE", "0", "messages per second across all workers; 0: no limit"},
@@ -89,6 +90,10 @@ type Config struct {
 	PendingRetention                                                                        time.Duration
 	MailRate                                                                                float64
 	Lease                                                                                   time.Duration
+	// AuthorTZ is AUTHOR_TZ, the zone the desk shows and reads times in
+	// (and `newsletter letter schedule --at` reads a local time in);
+	// DefaultTZ when unset. The API's times are RFC 3339 whatever it is.
+	AuthorTZ *time.Location
 	// TransactionalURL is SMTP_URL_TRANSACTIONAL: the SMTP server of the
 	// confirmation mail, with Mail's sender and DKIM key; empty: Mail.URL.
 	TransactionalURL string
@@ -187,6 +192,12 @@ func Load() (*Config, error) {
 	}
 	if c.DefaultTZ, err = time.LoadLocation(Env("DEFAULT_TZ")); err != nil {
 		return nil, fmt.Errorf("DEFAULT_TZ: %q is not an IANA time zone", Env("DEFAULT_TZ"))
+	}
+	c.AuthorTZ = c.DefaultTZ
+	if tz := Env("AUTHOR_TZ"); tz != "" {
+		if c.AuthorTZ, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+			return nil, fmt.Errorf("AUTHOR_TZ: %q is not an IANA time zone such as Europe/Berlin", tz)
+		}
 	}
 	if c.PendingRetention, err = sequences.ParseDuration(Env("PENDING_RETENTION")); err != nil || c.PendingRetention < time.Hour {
 		return nil, fmt.Errorf("PENDING_RETENTION: %q is not a duration of an hour or more, such as 7d", Env("PENDING_RETENTION"))
