@@ -59,9 +59,11 @@ type AdminDay struct {
 // AdminLetter is one letter in a list.
 type AdminLetter struct {
 	ID, Subject, Status               string
-	SendAt                            time.Time // in the desk's zone
+	SendAt                            time.Time // in the desk's zone; zero for a draft
+	Saved                             time.Time // a draft: when it was last saved, in the desk's zone
 	Recipients, Sent, Failed, Skipped int       // Recipients is -1 until the fan-out
 	SkipInSequence                    bool
+	Unlisted                          bool // kept off the site's letters page and feed
 	// Held says, for a held letter, what happened and what she can do
 	// ("This letter was due at 09:00 but …"); empty for any other.
 	Held string
@@ -80,25 +82,33 @@ func (d AdminDesk) HeldForm(l AdminLetter) AdminHeldLetter {
 	return AdminHeldLetter{AdminLetter: l, CSRF: d.CSRF}
 }
 
-// AdminCompose is the compose page: the form, a preview and the letters.
+// AdminCompose is the compose page: the form, a preview, the drafts and
+// the letters.
 type AdminCompose struct {
-	ID             string // set when editing a scheduled letter
-	Subject        string
-	Markdown       string
-	SendAt         string // datetime-local value, "2006-01-02T15:04"; empty sends now
-	TZ             string // IANA zone SendAt is read in
-	Zones          []string
+	ID        string // set when editing a draft or a scheduled letter
+	Draft     bool   // the letter edited is a draft
+	Subject   string
+	Preheader string // the preview line after the subject; empty: none
+	Markdown  string
+	SendAt    string // datetime-local value, "2006-01-02T15:04"; empty sends now
+	TZ        string // the author's zone (AUTHOR_TZ): SendAt is read in it
+	// Archive: shown on the site's letters page and feed (the default).
+	Archive        bool
 	SkipInSequence bool
 	TestTo         string
 	Errors         map[string]string // field -> message
 	Preview        *AdminPreview
-	Letters        []AdminLetter
+	Drafts         []AdminLetter // the last saved first
+	Letters        []AdminLetter // every other letter
 }
 
 // AdminPreview is one rendered mail: HTML goes into a sandboxed iframe's
 // srcdoc (as a string, so that it is escaped into the attribute).
 type AdminPreview struct {
 	Subject, To, HTML, Text string
+	// Nameless is the same mail to a reader who left no name, when the
+	// page shows both; nil otherwise.
+	Nameless *AdminPreview
 }
 
 // AdminSubscribers is the subscribers page.

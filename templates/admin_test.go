@@ -33,9 +33,14 @@ func sampleDesk(page string) AdminDesk {
 			Recent:   []AdminLetter{letter}, Failed: []AdminLetter{letter},
 			Bounced: []AdminSubscriber{{Email: "gone@example.org", Status: "bounced"}}}
 	case "compose":
-		d.Compose = &AdminCompose{Subject: "On rest", Markdown: "Dear {{ .FirstName }}", SendAt: "2026-03-04T08:00",
-			TZ: "Europe/Berlin", Zones: []string{"UTC", "Europe/Berlin"}, Errors: map[string]string{"test_to": "Give an address."},
-			Preview: preview, Letters: []AdminLetter{letter, {ID: "l2", Subject: "On spring", Status: "scheduled", SendAt: at}}}
+		nameless := *preview
+		nameless.HTML = "<p>Dear friend,</p>"
+		withNameless := *preview
+		withNameless.Nameless = &nameless
+		d.Compose = &AdminCompose{Subject: "On rest", Preheader: "A quiet word", Markdown: "Dear {{ .FirstName }}", SendAt: "2026-03-04T08:00",
+			TZ: "Europe/Berlin", Archive: true, Errors: map[string]string{"test_to": "Give an address."},
+			Preview: &withNameless, Letters: []AdminLetter{letter, {ID: "l2", Subject: "On spring", Status: "scheduled", SendAt: at, Unlisted: true}},
+			Drafts: []AdminLetter{{ID: "d1", Subject: "Half done", Status: "draft", Saved: at, Recipients: -1}}}
 	case "subscribers":
 		d.Subscribers = &AdminSubscribers{Q: "ann", Statuses: []string{"pending", "confirmed"}, Total: 120, From: 51, To: 100,
 			PrevURL: "/admin/subscribers?offset=0&q=ann", NextURL: "/admin/subscribers?offset=100&q=ann",
@@ -70,7 +75,10 @@ func TestAdminDeskPages(t *testing.T) {
 	want := map[string][]string{
 		"overview": {"Sign-ups in the last 14 days", `style="height:100%"`},
 		"compose": {`action="/admin/compose"`, `name="subject" value="On rest"`, "Dear {{ .FirstName }}</textarea>",
-			`type="datetime-local" id="send_at" name="send_at" value="2026-03-04T08:00"`, "<option selected>Europe/Berlin</option>",
+			`type="datetime-local" id="send_at" name="send_at" value="2026-03-04T08:00"`, "Your time, Europe/Berlin.",
+			`name="preheader" value="A quiet word"`, `id="archive" name="archive" value="yes" checked`, `name="action" value="draft"`,
+			`href="/admin/compose?id=d1">Half done</a>`, "Not scheduled; last saved 2 March 2026, 09:00 UTC", `action="/admin/letters/d1/cancel"`,
+			"not on your site", `id="preview-nameless"`, "srcdoc=\"&lt;p&gt;Dear friend,&lt;/p&gt;\"",
 			`name="action" value="preview"`, `name="action" value="schedule"`, `name="action" value="test"`,
 			`<span class="error" id="test_to-error">Give an address.</span>`,
 			`sandbox srcdoc="&lt;!doctype html&gt;&lt;html&gt;&lt;body&gt;&lt;p style=&#34;color:red&#34;&gt;Rest &amp; &#34;quiet&#34;`,

@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"strings"
+
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/sequences"
 )
@@ -19,7 +21,8 @@ func SampleSubscriber() *newsletter.Subscriber {
 }
 
 // PreviewLetter is the exact mail a letter becomes, addressed to to (the
-// sample reader when nil): layout, footer and list headers included.
+// sample reader when nil): layout, footer, list headers and preview line
+// included.
 // FieldErrors name a missing subject or a body that does not render.
 func (c *Composer) PreviewLetter(d newsletter.LetterDraft, to *newsletter.Subscriber) (*newsletter.Message, error) {
 	if err := ValidateContent(d); err != nil {
@@ -28,7 +31,8 @@ func (c *Composer) PreviewLetter(d newsletter.LetterDraft, to *newsletter.Subscr
 	if to == nil {
 		to = SampleSubscriber()
 	}
-	return c.Letter(to, &newsletter.Letter{ID: PreviewID, Subject: d.Subject, Markdown: d.Markdown})
+	return c.Letter(to, &newsletter.Letter{ID: PreviewID, Subject: d.Subject, Markdown: d.Markdown,
+		Preheader: strings.TrimSpace(d.Preheader), Unlisted: d.Unlisted})
 }
 
 // PreviewStep is the exact mail a sequence step becomes for the sample reader.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,8 +44,9 @@ func (s *Service) SaveDraft(ctx context.Context, d newsletter.LetterDraft) (stri
 }
 
 // UpdateLetter changes a draft or a letter still scheduled. Without a send
-// time it saves a draft, which stays one (ErrConflict for a letter that is
-// not a draft). With one it schedules a draft, or changes a scheduled
+// time it saves a draft, which stays one (FieldErrors naming send_at for a
+// scheduled letter, ErrConflict for a letter sending, sent, cancelled or
+// held). With one it schedules a draft, or changes a scheduled
 // letter, which counts as scheduled now, so a send time moved into the
 // past is not late: the fan-out is queued as ScheduleLetter queues it.
 func (s *Service) UpdateLetter(ctx context.Context, id string, d newsletter.LetterDraft) error {
@@ -56,7 +58,13 @@ func (s *Service) UpdateLetter(ctx context.Context, id string, d newsletter.Lett
 			return err
 		}
 		l.Status, l.EditedAt = newsletter.LetterDrafted, now
-		return s.Store.UpdateLetter(ctx, l)
+		err := s.Store.UpdateLetter(ctx, l)
+		if errors.Is(err, newsletter.ErrConflict) {
+			if cur, lerr := s.Store.Letter(ctx, id); lerr == nil && cur.Status == newsletter.LetterScheduled {
+				return newsletter.FieldErrors{"send_at": "This letter is scheduled: give its send time. (A scheduled letter does not go back to being a draft; cancel it and save it again as a draft.)"}
+			}
+		}
+		return err
 	}
 	if err := compose.Validate(d); err != nil {
 		return err

@@ -22,11 +22,13 @@ func toPreviewJSON(m *newsletter.Message) previewJSON {
 	return previewJSON{Subject: m.Subject, To: m.To, HTML: m.HTML, Text: m.Text}
 }
 
-// letterContent reads {subject, markdown[, to]} for previews and tests.
+// letterContent reads {subject, markdown[, preheader][, to]} for previews
+// and tests.
 type letterContent struct {
-	Subject  string `json:"subject"`
-	Markdown string `json:"markdown"`
-	To       string `json:"to"`
+	Subject   string `json:"subject"`
+	Markdown  string `json:"markdown"`
+	Preheader string `json:"preheader"`
+	To        string `json:"to"`
 }
 
 func (s *Server) previewLetterAPI(c *fiber.Ctx) error {
@@ -38,7 +40,7 @@ func (s *Server) previewLetterAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := comp.PreviewLetter(newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown}, nil)
+	m, err := comp.PreviewLetter(newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown, Preheader: in.Preheader}, nil)
 	if err != nil {
 		return invalid(c, err)
 	}
@@ -54,7 +56,7 @@ func (s *Server) testLetterAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	draft := newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown}
+	draft := newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown, Preheader: in.Preheader}
 	errs := newsletter.FieldErrors{}
 	if err := draft.ValidateContent(); err != nil {
 		if err := fieldErrors(errs, err); err != nil {
@@ -90,46 +92,93 @@ func (s *Server) testLetterAPI(c *fiber.Ctx) error {
 
 // letterJSON is a letter as the API shows it.
 type letterJSON struct {
-	ID             string `json:"id"`
-	Subject        string `json:"subject"`
-	Markdown       string `json:"markdown,omitempty"`
-	SendAt         string `json:"send_at"`
-	Status         string `json:"status"`
-	SkipInSequence bool   `json:"skip_in_sequence"`
-	Recipients     int    `json:"recipients"`
-	Sent           int    `json:"sent"`
-	Failed         int    `json:"failed"`
-	Skipped        int    `json:"skipped"`
+	ID        string `json:"id"`
+	Subject   string `json:"subject"`
+	Markdown  string `json:"markdown,omitempty"`
+	Preheader string `json:"preheader"`
+	// SendAt is RFC 3339 in UTC; null for a draft.
+	SendAt         *string `json:"send_at"`
+	Status         string  `json:"status"`
+	Archive        bool    `json:"archive"`
+	SkipInSequence bool    `json:"skip_in_sequence"`
+	// Recipients is how many it goes (or went) to: the fan-out's count
+	// once it ran, before that (scheduled) the subscribers confirmed now;
+	// -1 for a draft, and for a letter held or cancelled before it
+	// started.
+	Recipients int `json:"recipients"`
+	Sent       int `json:"sent"`
+	Failed     int `json:"failed"`
+	Skipped    int `json:"skipped"`
 	// Held says why a held letter waits; absent for any other status.
 	Held *heldJSON `json:"held,omitempty"`
 }
 
-func toLetterJSON(l *newsletter.Letter, withBody bool) letterJSON {
-	out := letterJSON{ID: l.ID, Subject: l.Subject, SendAt: l.SendAt.Format(time.RFC3339), Status: string(l.Status),
+// toLetterJSON shows l; confirmed is the number of subscribers confirmed
+// now, the recipients of a letter that has not fanned out yet.
+func toLetterJSON(l *newsletter.Letter, withBody bool, confirmed int) letterJSON {
+	out := letterJSON{ID: l.ID, Subject: l.Subject, Preheader: l.Preheader, Status: string(l.Status), Archive: !l.Unlisted,
 		SkipInSequence: l.SkipInSequence, Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped,
 		Held: toHeldJSON(l)}
+	if !l.SendAt.IsZero() {
+		at := l.SendAt.UTC().Format(time.RFC3339)
+		out.SendAt = &at
+	}
+	if l.Recipients < 0 && beforeFanOut(l) {
+		out.Recipients = confirmed
+	}
 	if withBody {
 		out.Markdown = l.Markdown
 	}
 	return out
 }
 
-// decodeDraft reads a letter from a JSON body.
+// beforeFanOut reports whether l, which has not fanned out yet, is on its
+// way: scheduled, or starting. (A held letter waits for the author: -1.)
+func beforeFanOut(l *newsletter.Letter) bool {
+	return l.Status == newsletter.LetterScheduled || l.Status == newsletter.LetterSending
+}
+
+// confirmedNow counts the subscribers confirmed now (one ZCARD a status),
+// when any of ls has not fanned out yet; else 0 without asking.
+func (s *Server) confirmedNow(c *fiber.Ctx, ls ...*newsletter.Letter) (int, error) {
+	for _, l := range ls {
+		if l.Recipients < 0 && beforeFanOut(l) {
+			counts, err := s.cfg.Store.CountStatuses(c.UserContext())
+			return counts[newsletter.StatusConfirmed], err
+		}
+	}
+	return 0, nil
+}
+
+// letterAnswer is one letter as the API answers it.
+func (s *Server) letterAnswer(c *fiber.Ctx, l *newsletter.Letter) error {
+	n, err := s.confirmedNow(c, l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toLetterJSON(l, true, n))
+}
+
+// decodeDraft reads a letter from a JSON body. Without send_at (or with
+// an empty one) it is a draft; archive defaults to true.
 func decodeDraft(c *fiber.Ctx) (newsletter.LetterDraft, error) {
 	var in struct {
 		Subject        string `json:"subject"`
 		Markdown       string `json:"markdown"`
+		Preheader      string `json:"preheader"`
 		SendAt         string `json:"send_at"`
+		Archive        *bool  `json:"archive"`
 		SkipInSequence bool   `json:"skip_in_sequence"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return newsletter.LetterDraft{}, err
 	}
-	d := newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown, SkipInSequence: in.SkipInSequence}
+	d := newsletter.LetterDraft{Subject: in.Subject, Markdown: in.Markdown, Preheader: in.Preheader,
+		Unlisted: in.Archive != nil && !*in.Archive, SkipInSequence: in.SkipInSequence}
 	if in.SendAt != "" {
 		t, err := time.Parse(time.RFC3339, in.SendAt)
 		if err != nil {
-			return d, newsletter.FieldErrors{"send_at": "Give the send time as RFC 3339, e.g. 2026-12-01T08:00:00+01:00."}
+			return d, newsletter.FieldErrors{"send_at": "Give the send time as RFC 3339, e.g. 2026-12-01T08:00:00+01:00, or leave it out for a draft."}
 		}
 		d.SendAt = t
 	}
@@ -141,7 +190,12 @@ func (s *Server) createLetter(c *fiber.Ctx) error {
 	if err != nil {
 		return invalid(c, err)
 	}
-	id, err := s.cfg.Service.ScheduleLetter(c.UserContext(), d)
+	var id string
+	if d.SendAt.IsZero() {
+		id, err = s.cfg.Service.SaveDraft(c.UserContext(), d)
+	} else {
+		id, err = s.cfg.Service.ScheduleLetter(c.UserContext(), d)
+	}
 	if err != nil {
 		return invalid(c, err)
 	}
@@ -153,7 +207,7 @@ func (s *Server) getLetter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toLetterJSON(l, true))
+	return s.letterAnswer(c, l)
 }
 
 func (s *Server) listLetters(c *fiber.Ctx) error {
@@ -161,9 +215,13 @@ func (s *Server) listLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	n, err := s.confirmedNow(c, ls...)
+	if err != nil {
+		return err
+	}
 	out := make([]letterJSON, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, toLetterJSON(l, false))
+		out = append(out, toLetterJSON(l, false, n))
 	}
 	return c.JSON(fiber.Map{"letters": out})
 }
@@ -179,9 +237,17 @@ func (s *Server) updateLetter(c *fiber.Ctx) error {
 	return s.getLetter(c)
 }
 
+// cancelLetter cancels a letter (200 with it), or deletes a draft (204).
 func (s *Server) cancelLetter(c *fiber.Ctx) error {
 	if err := s.cfg.Store.CancelLetter(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return s.getLetter(c)
+	l, err := s.cfg.Store.Letter(c.UserContext(), c.Params("id"))
+	if errors.Is(err, newsletter.ErrNotFound) { // it was a draft: deleted
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	if err != nil {
+		return err
+	}
+	return s.letterAnswer(c, l)
 }

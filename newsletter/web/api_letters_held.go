@@ -50,5 +50,5 @@ func (s *Server) releaseLetter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toLetterJSON(l, true))
+	return s.letterAnswer(c, l)
 }

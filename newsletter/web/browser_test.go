@@ -71,9 +71,9 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the form lost the subject after preview: %q", v)
 	}
 
-	// Schedule it for now (this minute, in UTC), then watch the overview.
+	// Schedule it for now (this minute, in AUTHOR_TZ: here UTC), then
+	// watch the overview.
 	run(t, ctx, "schedule",
-		chromedp.SetValue(chromedp.ID("tz"), "UTC"),
 		chromedp.SetValue(chromedp.ID("send_at"), time.Now().UTC().Format("2006-01-02T15:04")),
 		chromedp.Click(chromedp.CSS(`button[value="schedule"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),

@@ -37,21 +37,6 @@ type adminStore interface {
 	SessionRevoked(ctx context.Context, id string) (bool, error)
 }
 
-// zones are the time zones the compose form offers, besides the server's
-// own and the one last used.
-var zones = []string{
-	"UTC",
-	"Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Amsterdam",
-	"Europe/Brussels", "Europe/Zurich", "Europe/Vienna", "Europe/Rome", "Europe/Madrid", "Europe/Stockholm",
-	"Europe/Oslo", "Europe/Copenhagen", "Europe/Helsinki", "Europe/Warsaw", "Europe/Prague", "Europe/Athens",
-	"Europe/Istanbul", "Europe/Kyiv", "Africa/Johannesburg", "Asia/Jerusalem", "Asia/Dubai", "Asia/Kolkata",
-	"Asia/Singapore", "Asia/Hong_Kong", "Asia/Tokyo", "Australia/Perth", "Australia/Adelaide",
-	"Australia/Brisbane", "Australia/Sydney", "Australia/Melbourne", "Pacific/Auckland",
-	"America/St_Johns", "America/Halifax", "America/New_York", "America/Toronto", "America/Chicago",
-	"America/Mexico_City", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Vancouver",
-	"America/Anchorage", "Pacific/Honolulu", "America/Sao_Paulo", "America/Buenos_Aires", "America/Bogota",
-}
-
 // defaultZone is the server's time zone for subscribers (DEFAULT_TZ).
 func (s *Server) defaultZone() *time.Location {
 	if s.cfg.Service != nil && s.cfg.Service.DefaultTZ != nil && s.cfg.Service.DefaultTZ.String() != "Local" {
@@ -60,35 +45,16 @@ func (s *Server) defaultZone() *time.Location {
 	return time.UTC
 }
 
-// deskZone is the zone the desk shows times in: the one the author last
-// scheduled a letter in, or the server's.
-func (s *Server) deskZone(c *fiber.Ctx) *time.Location {
-	if tz := newsletter.ValidTZ(c.Cookies(tzCookie)); tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
+func deskLetter(l *newsletter.Letter, loc *time.Location) templates.AdminLetter {
+	out := templates.AdminLetter{ID: l.ID, Subject: l.Subject, Status: string(l.Status),
+		Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped, SkipInSequence: l.SkipInSequence, Unlisted: l.Unlisted}
+	if !l.SendAt.IsZero() {
+		out.SendAt = l.SendAt.In(loc)
 	}
-	return s.defaultZone()
-}
-
-// zoneChoices lists the zones of the compose form with current among them.
-func (s *Server) zoneChoices(current string) []string {
-	out := append([]string(nil), zones...)
-	for _, z := range []string{s.defaultZone().String(), current} {
-		found := false
-		for _, have := range out {
-			found = found || have == z
-		}
-		if !found && z != "" {
-			out = append([]string{z}, out...)
-		}
+	if !l.EditedAt.IsZero() {
+		out.Saved = l.EditedAt.In(loc)
 	}
 	return out
-}
-
-func deskLetter(l *newsletter.Letter, loc *time.Location) templates.AdminLetter {
-	return templates.AdminLetter{ID: l.ID, Subject: l.Subject, Status: string(l.Status), SendAt: l.SendAt.In(loc),
-		Recipients: l.Recipients, Sent: l.Sent, Failed: l.Failed, Skipped: l.Skipped, SkipInSequence: l.SkipInSequence}
 }
 
 func deskSubscriber(sub *newsletter.Subscriber, loc *time.Location) templates.AdminSubscriber {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/satina/newsletter/internal/apptest"
+	"github.com/satina/newsletter/internal/config"
 	"github.com/satina/newsletter/newsletter"
 )
 
@@ -49,16 +50,20 @@ func TestAdminDeskSignIn(t *testing.T) {
 }
 
 func TestAdminDeskCompose(t *testing.T) {
-	a := apptest.Start(t, apptest.Options{NoWorker: true})
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := apptest.Start(t, apptest.Options{NoWorker: true, Configure: func(c *config.Config) { c.AuthorTZ = berlin }})
 	importCSV(t, a, "email,name,status\nreader@example.org,Rae Reader,confirmed\n")
 	d := signIn(t, a)
 	page := d.get("/admin/compose", http.StatusOK)
-	mustHave(t, page, `name="subject"`, `name="markdown"`, `type="datetime-local"`, `name="tz"`, `name="skip_in_sequence"`, `name="test_to"`)
+	mustHave(t, page, `name="subject"`, `name="markdown"`, `type="datetime-local"`, "Your time, Europe/Berlin.", `name="skip_in_sequence"`, `name="test_to"`)
 	if h := must(a.Client.Get(a.URL + "/admin/compose")).Header.Get("Content-Security-Policy"); !strings.Contains(h, "default-src 'none'") || strings.Contains(h, "script-src") {
 		t.Errorf("desk CSP %q", h)
 	}
 
-	form := url.Values{"subject": {"On rest & quiet"}, "markdown": {"Dear {{ .FirstName }},\n\nRest is *work* too."}, "tz": {"Europe/Berlin"}}
+	form := url.Values{"subject": {"On rest & quiet"}, "markdown": {"Dear {{ .FirstName }},\n\nRest is *work* too."}, "archive": {"yes"}}
 	// Preview: the exact mail in a sandboxed frame, the form kept.
 	form.Set("action", "preview")
 	page, _ = d.post("/admin/compose", form, http.StatusOK)

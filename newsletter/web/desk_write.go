@@ -12,9 +12,11 @@ import (
 	"github.com/satina/newsletter/templates"
 )
 
-// The compose page: write, preview, send a test, schedule; the letters
-// with a cancel button for those still scheduled, and for a held letter
-// (see heldNote) its explanation with Send it now and Cancel it.
+// The compose page: write, preview, send a test, save as a draft,
+// schedule; the drafts to reopen or delete, and the letters with a cancel
+// button for those still scheduled, and for a held letter (see heldNote)
+// its explanation with Send it now and Cancel it. Every time on it is in
+// the author's zone, AUTHOR_TZ (desk_zone.go).
 
 // datetimeLocal is the value format of <input type="datetime-local">.
 const datetimeLocal = "2006-01-02T15:04"
@@ -23,13 +25,15 @@ const datetimeLocal = "2006-01-02T15:04"
 // more likely a slip of the finger than a wish.
 const pastGrace = 10 * time.Minute
 
-// composeLetters is how many letters the compose page lists.
+// composeLetters is how many letters (besides the drafts) the compose
+// page lists.
 const composeLetters = 30
 
 func (s *Server) composePage(c *fiber.Ctx) error {
+	forgetZoneCookie(c)
 	loc := s.deskZone(c)
-	f := &templates.AdminCompose{TZ: loc.String()}
-	d := templates.AdminDesk{Page: "compose", Compose: f}
+	f := &templates.AdminCompose{TZ: loc.String(), Archive: true}
+	d := templates.AdminDesk{Page: "compose", Compose: f, Notice: draftNotices[c.Query("done")]}
 	if id := c.Query("id"); id != "" {
 		l, err := s.cfg.Store.Letter(c.UserContext(), id)
 		if err != nil && !errors.Is(err, newsletter.ErrNotFound) {
@@ -38,28 +42,37 @@ func (s *Server) composePage(c *fiber.Ctx) error {
 		switch {
 		case l == nil:
 			d.Error = "There is no such letter."
-		case l.Status != newsletter.LetterScheduled:
+		case l.Status != newsletter.LetterScheduled && l.Status != newsletter.LetterDrafted:
 			d.Error = "That letter is " + string(l.Status) + " and can no longer be changed."
 		default:
-			f.ID, f.Subject, f.Markdown, f.SkipInSequence = l.ID, l.Subject, l.Markdown, l.SkipInSequence
-			f.SendAt = l.SendAt.In(loc).Format(datetimeLocal)
+			f.ID, f.Subject, f.Preheader, f.Markdown = l.ID, l.Subject, l.Preheader, l.Markdown
+			f.Archive, f.SkipInSequence, f.Draft = !l.Unlisted, l.SkipInSequence, l.Status == newsletter.LetterDrafted
+			if !f.Draft {
+				f.SendAt = l.SendAt.In(loc).Format(datetimeLocal)
+			}
 		}
 	}
 	return s.renderCompose(c, d)
 }
 
-// renderCompose fills in the zones and the letter list and shows the page.
+// renderCompose fills in the zone, the drafts and the letters and shows
+// the page.
 func (s *Server) renderCompose(c *fiber.Ctx, d templates.AdminDesk) error {
 	f := d.Compose
-	f.Zones = s.zoneChoices(f.TZ)
-	letters, err := s.cfg.Store.ListLetters(c.UserContext(), "", composeLetters)
+	loc := s.deskZone(c)
+	f.TZ = loc.String()
+	letters, err := s.cfg.Store.ListLetters(c.UserContext(), "", 0)
 	if err != nil {
 		return err
 	}
-	loc := s.deskZone(c)
 	now := s.cfg.Clock.Now()
 	for _, l := range letters {
-		f.Letters = append(f.Letters, deskLetterAt(l, loc, now))
+		switch {
+		case l.Status == newsletter.LetterDrafted:
+			f.Drafts = append(f.Drafts, deskLetter(l, loc))
+		case len(f.Letters) < composeLetters:
+			f.Letters = append(f.Letters, deskLetterAt(l, loc, now))
+		}
 	}
 	if len(f.Errors) > 0 && c.Response().StatusCode() == fiber.StatusOK {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -71,10 +84,12 @@ func (s *Server) renderCompose(c *fiber.Ctx, d templates.AdminDesk) error {
 func composeForm(c *fiber.Ctx) *templates.AdminCompose {
 	return &templates.AdminCompose{
 		ID:             strings.TrimSpace(c.FormValue("id")),
+		Draft:          formBool(c.FormValue("draft")),
 		Subject:        c.FormValue("subject"),
+		Preheader:      strings.TrimSpace(c.FormValue("preheader")),
 		Markdown:       strings.ReplaceAll(c.FormValue("markdown"), "\r\n", "\n"),
 		SendAt:         strings.TrimSpace(c.FormValue("send_at")),
-		TZ:             strings.TrimSpace(c.FormValue("tz")),
+		Archive:        formBool(c.FormValue("archive")),
 		SkipInSequence: formBool(c.FormValue("skip_in_sequence")),
 		TestTo:         strings.TrimSpace(c.FormValue("test_to")),
 		Errors:         map[string]string{},
@@ -89,46 +104,42 @@ func formBool(v string) bool {
 	return false
 }
 
-// sendTime reads the form's send time in its zone; empty means now.
-func (s *Server) sendTime(f *templates.AdminCompose) (time.Time, *time.Location, string) {
-	loc := s.defaultZone()
-	if tz := newsletter.ValidTZ(f.TZ); tz != "" {
-		loc, _ = time.LoadLocation(tz)
-	} else if f.TZ != "" {
-		return time.Time{}, nil, "Choose a time zone from the list."
-	}
+// sendTime reads the form's send time in the author's zone; empty means
+// now.
+func (s *Server) sendTime(f *templates.AdminCompose) (time.Time, string) {
+	loc := s.authorZone()
 	now := s.cfg.Clock.Now()
 	if f.SendAt == "" {
-		return now, loc, ""
+		return now, ""
 	}
 	t, err := time.ParseInLocation(datetimeLocal, f.SendAt, loc)
 	if err != nil {
 		t, err = time.ParseInLocation(datetimeLocal+":05", f.SendAt, loc)
 	}
 	if err != nil {
-		return time.Time{}, loc, "Give a date and time, such as 2026-12-01 08:00, or leave it empty to send right away."
+		return time.Time{}, "Give a date and time, such as 2026-12-01 08:00, or leave it empty to send right away."
 	}
 	if t.Before(now.Add(-pastGrace)) {
-		return time.Time{}, loc, "That time has passed. Choose a later one, or leave it empty to send right away."
+		return time.Time{}, "That time has passed. Choose a later one, or leave it empty to send right away."
 	}
 	if t.Before(now) { // this minute, or a few ago: she means now, for everyone confirmed by now
 		t = now
 	}
-	return t, loc, ""
+	return t, ""
 }
 
 func (s *Server) composePost(c *fiber.Ctx) error {
 	f := composeForm(c)
-	if f.TZ == "" {
-		f.TZ = s.deskZone(c).String()
-	}
 	d := templates.AdminDesk{Page: "compose", Compose: f}
-	draft := newsletter.LetterDraft{Subject: f.Subject, Markdown: f.Markdown, SkipInSequence: f.SkipInSequence}
+	draft := newsletter.LetterDraft{Subject: f.Subject, Markdown: f.Markdown, Preheader: f.Preheader,
+		Unlisted: !f.Archive, SkipInSequence: f.SkipInSequence}
 	switch c.FormValue("action") {
 	case "release":
 		return s.releasePost(c)
 	case "test":
 		return s.composeTest(c, d, draft)
+	case "draft":
+		return s.composeDraft(c, d, draft)
 	case "schedule":
 		return s.composeSchedule(c, d, draft)
 	default:
@@ -150,6 +161,14 @@ func (s *Server) composePreview(f *templates.AdminCompose, draft newsletter.Lett
 		return fieldErrors(f.Errors, err)
 	}
 	f.Preview = deskPreview(m)
+	// The same mail to a reader who left no name: what a greeting such as
+	// {{ or .FirstName "friend" }} gives them.
+	nameless := compose.SampleSubscriber()
+	nameless.Name = ""
+	if m, err = comp.PreviewLetter(draft, nameless); err != nil {
+		return fieldErrors(f.Errors, err)
+	}
+	f.Preview.Nameless = deskPreview(m)
 	return nil
 }
 
@@ -202,10 +221,10 @@ func (s *Server) composeTest(c *fiber.Ctx, d templates.AdminDesk, draft newslett
 
 func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft newsletter.LetterDraft) error {
 	f := d.Compose
-	at, loc, msg := s.sendTime(f)
+	at, msg := s.sendTime(f)
 	if msg != "" {
 		f.Errors["send_at"] = msg
-		if err := draft.ValidateContent(); err != nil {
+		if err := compose.ValidateContent(draft); err != nil {
 			if err := fieldErrors(f.Errors, err); err != nil {
 				return err
 			}
@@ -217,14 +236,16 @@ func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft news
 	done := "scheduled"
 	if f.ID != "" {
 		err = s.cfg.Service.UpdateLetter(c.UserContext(), f.ID, draft)
-		done = "saved"
+		if !f.Draft {
+			done = "saved"
+		}
 	} else {
 		_, err = s.cfg.Service.ScheduleLetter(c.UserContext(), draft)
 	}
 	if err != nil {
 		if errors.Is(err, newsletter.ErrConflict) || errors.Is(err, newsletter.ErrNotFound) {
 			d.Error = "This letter is no longer scheduled, so it can't be changed. Its text is still here: schedule it as a new letter if you like."
-			f.ID = ""
+			f.ID, f.Draft = "", false
 			return s.renderCompose(c, d)
 		}
 		if err := fieldErrors(f.Errors, err); err != nil {
@@ -232,27 +253,27 @@ func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft news
 		}
 		return s.renderCompose(c, d)
 	}
-	if f.ID == "" && !at.After(s.cfg.Clock.Now()) {
-		done = "sending"
-	}
-	c.Cookie(&fiber.Cookie{Name: tzCookie, Value: loc.String(), Path: "/admin", HTTPOnly: true, SameSite: "Strict",
-		Secure: s.secureCookies(), MaxAge: 365 * 24 * 3600})
-	if done == "sending" {
+	if done == "scheduled" && !at.After(s.cfg.Clock.Now()) {
 		return c.Redirect("/admin?done=sending", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/admin/compose?done="+done, fiber.StatusSeeOther)
 }
 
-// cancelPost cancels a scheduled, sending or held letter.
+// cancelPost cancels a scheduled, sending or held letter, or deletes a
+// draft.
 func (s *Server) cancelPost(c *fiber.Ctx) error {
-	err := s.cfg.Store.CancelLetter(c.UserContext(), c.Params("id"))
+	id := c.Params("id")
+	err := s.cfg.Store.CancelLetter(c.UserContext(), id)
 	if errors.Is(err, newsletter.ErrConflict) {
 		return s.renderCompose(c.Status(fiber.StatusConflict), templates.AdminDesk{Page: "compose",
-			Compose: &templates.AdminCompose{TZ: s.deskZone(c).String()},
+			Compose: &templates.AdminCompose{Archive: true},
 			Error:   "That letter has already gone out, or was cancelled, so it can't be cancelled."})
 	}
 	if err != nil {
 		return err
+	}
+	if _, err := s.cfg.Store.Letter(c.UserContext(), id); errors.Is(err, newsletter.ErrNotFound) {
+		return c.Redirect("/admin/compose?done=draft-deleted", fiber.StatusSeeOther) // a draft: gone
 	}
 	return c.Redirect("/admin/compose?done=cancelled", fiber.StatusSeeOther)
 }
@@ -263,7 +284,7 @@ func (s *Server) releasePost(c *fiber.Ctx) error {
 	_, err := s.cfg.Service.ReleaseLetter(c.UserContext(), strings.TrimSpace(c.FormValue("letter")))
 	if errors.Is(err, newsletter.ErrConflict) {
 		return s.renderCompose(c.Status(fiber.StatusConflict), templates.AdminDesk{Page: "compose",
-			Compose: &templates.AdminCompose{TZ: s.deskZone(c).String()},
+			Compose: &templates.AdminCompose{Archive: true},
 			Error:   "That letter is no longer held (it is going out already, or was cancelled), so there is nothing to send now."})
 	}
 	if err != nil {

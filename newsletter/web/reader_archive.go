@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/xml"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,9 +13,25 @@ import (
 	"github.com/satina/newsletter/templates"
 )
 
+// archived lists up to limit letters of the public archive, newest
+// first: the sent letters the author did not keep off it (Unlisted).
+func (s *Server) archived(c *fiber.Ctx, limit int) ([]*newsletter.Letter, error) {
+	ls, err := s.cfg.Store.ListLetters(c.UserContext(), newsletter.LetterSent, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := ls[:0]
+	for _, l := range ls {
+		if !l.Unlisted && len(out) < limit {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
 // letters is the public archive: sent letters, newest first.
 func (s *Server) letters(c *fiber.Ctx) error {
-	ls, err := s.cfg.Store.ListLetters(c.UserContext(), newsletter.LetterSent, 200)
+	ls, err := s.archived(c, 200)
 	if err != nil {
 		return err
 	}
@@ -30,8 +47,10 @@ func (s *Server) letterPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if l.Status != newsletter.LetterSent && l.Status != newsletter.LetterSending {
-		return fiber.ErrNotFound
+	if l.Status != newsletter.LetterSent && l.Status != newsletter.LetterSending || l.Unlisted {
+		// Not public (a draft, a letter not sent yet, one kept off the
+		// archive): the same answer as for no letter at all.
+		return fmt.Errorf("letter %s is not in the archive: %w", l.ID, newsletter.ErrNotFound)
 	}
 	md, err := compose.Public(l)
 	if err != nil {
@@ -66,7 +85,7 @@ type rssItem struct {
 
 // feed is the archive as RSS 2.0.
 func (s *Server) feed(c *fiber.Ctx) error {
-	ls, err := s.cfg.Store.ListLetters(c.UserContext(), newsletter.LetterSent, 50)
+	ls, err := s.archived(c, 50)
 	if err != nil {
 		return err
 	}
