@@ -152,12 +152,15 @@ type Letters interface {
 	CreateLetter(ctx context.Context, l *Letter) (string, error)
 	// Letter loads one letter.
 	Letter(ctx context.Context, id string) (*Letter, error)
-	// UpdateLetter changes subject, markdown and send time of a scheduled letter.
+	// UpdateLetter changes a draft or a scheduled letter: its content and
+	// send time; a draft given a send time is scheduled, as CreateLetter
+	// schedules.
 	UpdateLetter(ctx context.Context, l *Letter) error
-	// CancelLetter cancels a letter not yet sending; ErrConflict otherwise.
+	// CancelLetter cancels a letter not yet sending (and stops one that
+	// is), and deletes a draft; ErrConflict when it was sent.
 	CancelLetter(ctx context.Context, id string) error
-	// ListLetters lists letters by send time, newest first; status filters
-	// when non-empty.
+	// ListLetters lists letters, drafts first, then by send time, newest
+	// first; status filters when non-empty.
 	ListLetters(ctx context.Context, status LetterStatus, limit int) ([]*Letter, error)
 	// StartFanOut marks a letter sending and returns the ids of subscribers
 	// confirmed at its send time, skipping those with a drip job when

@@ -170,9 +170,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	hooks := a.wireFeedback(d)
 	a.Web = web.New(web.Config{Feedback: hooks, Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
-		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
+		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, AuthorTZ: cfg.AuthorTZ, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
 		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})
-	a.Web.SetAuthorTZ(cfg.AuthorTZ) // AUTHOR_TZ; nil: the desk uses DEFAULT_TZ
 	if err := a.followSteps(ctx); err != nil {
 		return nil, err
 	}

@@ -12,15 +12,12 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
 	"github.com/satina/newsletter/templates"
@@ -87,78 +84,4 @@ func convert(m goldmark.Markdown, markdown string) (template.HTML, error) {
 		return "", fmt.Errorf("letter: render markdown: %w", err)
 	}
 	return template.HTML(buf.String()), nil // #nosec: goldmark's safe mode drops raw HTML
-}
-
-// Preheader returns the first n runes of the text of markdown, without its
-// Markdown syntax and with all white space folded into single spaces, for
-// the hidden preview line of a mail. Raw HTML is left out.
-func Preheader(markdown string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return Truncate(flatText([]byte(markdown)), n)
-}
-
-// Truncate returns the first n runes of s, without trailing spaces when
-// it was cut: Preheader's cut of text already on one line.
-func Truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, count := 0, 0
-	for i = range s {
-		if count == n {
-			break
-		}
-		count++
-	}
-	return strings.TrimRight(s[:i], " ")
-}
-
-// flatText is the text of markdown on one line.
-func flatText(src []byte) string {
-	doc := plainMD.Parser().Parse(text.NewReader(src))
-	var b strings.Builder
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		switch n := n.(type) {
-		case *ast.Text:
-			if entering {
-				v := n.Segment.Value(src)
-				if _, code := n.Parent().(*ast.CodeSpan); !code && !n.IsRaw() {
-					v = util.UnescapePunctuations(util.ResolveEntityNames(util.ResolveNumericReferences(v)))
-				}
-				b.Write(v)
-				if n.SoftLineBreak() || n.HardLineBreak() {
-					b.WriteByte(' ')
-				}
-			}
-		case *ast.String:
-			if entering {
-				b.Write(n.Value)
-			}
-		case *ast.AutoLink:
-			if entering {
-				b.Write(n.Label(src))
-			}
-			return ast.WalkSkipChildren, nil
-		case *ast.RawHTML, *ast.HTMLBlock:
-			return ast.WalkSkipChildren, nil
-		case *ast.FencedCodeBlock, *ast.CodeBlock:
-			if entering {
-				lines := n.Lines()
-				for i := 0; i < lines.Len(); i++ {
-					seg := lines.At(i)
-					b.Write(seg.Value(src))
-				}
-			}
-		}
-		if !entering && n.Type() == ast.TypeBlock {
-			b.WriteByte(' ')
-		}
-		return ast.WalkContinue, nil
-	})
-	return strings.Join(strings.Fields(b.String()), " ")
 }

@@ -25,16 +25,20 @@ func (s *Store) CreateLetter(ctx context.Context, l *newsletter.Letter) (string,
 	if scheduled.IsZero() {
 		scheduled = l.CreatedAt
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.letterKey(id), letterContent(l)...)
-		p.HSet(ctx, s.letterKey(id), "at", ms(l.SendAt), "st", string(newsletter.LetterScheduled),
-			"c", ms(l.CreatedAt), "sch", ms(scheduled), "rc", "-1")
-		p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: id})
-		p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID()})
-		return nil
+	// Durable: once answered 201, the schedule survives a failover.
+	err := s.durable(ctx, s.letterKey(id), func(c redis.Cmdable) error {
+		_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.letterKey(id), letterContent(l)...)
+			p.HSet(ctx, s.letterKey(id), "at", ms(l.SendAt), "st", string(newsletter.LetterScheduled),
+				"c", ms(l.CreatedAt), "sch", ms(scheduled), "rc", "-1")
+			p.ZAdd(ctx, s.key("letters"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: id})
+			p.ZAdd(ctx, s.key("queue"), redis.Z{Score: float64(l.SendAt.UnixMilli()), Member: newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID()})
+			return nil
+		})
+		return wrap("create letter", err)
 	})
 	if err != nil {
-		return "", wrap("create letter", err)
+		return "", err
 	}
 	return id, nil
 }

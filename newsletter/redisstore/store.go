@@ -24,6 +24,9 @@
 //	attempts        hash    job id -> failed tries
 //	letter:<id>     hash    one letter
 //	letters         zset    letter id -> send_at (ms)
+//	drafts          zset    draft letter id -> last save (ms)
+//	parked:<id>     set     sends of held letter id, put aside until the
+//	                        author releases or cancels it
 //	seqhash:<id>    string  content hash of a sequence, to notice edits
 //	rl:<key>:<win>  string  request counter of one rate-limit window
 //	secret          string  key for signed links when SECRET_KEY is unset

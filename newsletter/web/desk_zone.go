@@ -1,7 +1,6 @@
 package web
 
 import (
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,25 +11,11 @@ import (
 // dates) and reads the schedule form's time in it. The admin API's times
 // are RFC 3339 in UTC whatever it is.
 
-// authorZones holds the zone SetAuthorTZ gave each Server. (It belongs in
-// Config; it sits beside it until Config has the field.)
-var authorZones sync.Map // *Server -> *time.Location
-
-// SetAuthorTZ sets the author's time zone, AUTHOR_TZ. Call it before the
-// server serves; without it (or with nil) the desk uses DEFAULT_TZ.
-func (s *Server) SetAuthorTZ(loc *time.Location) {
-	if loc == nil {
-		authorZones.Delete(s)
-		return
-	}
-	authorZones.Store(s, loc)
-}
-
-// authorZone is AUTHOR_TZ, or the server's zone for subscribers
-// (DEFAULT_TZ) when it is not set.
+// authorZone is AUTHOR_TZ (Config.AuthorTZ), or the server's zone for
+// subscribers (DEFAULT_TZ) when it is not set.
 func (s *Server) authorZone() *time.Location {
-	if loc, ok := authorZones.Load(s); ok {
-		return loc.(*time.Location)
+	if s.cfg.AuthorTZ != nil {
+		return s.cfg.AuthorTZ
 	}
 	return s.defaultZone()
 }

@@ -47,14 +47,17 @@ type Store interface {
 
 // Config wires a Server.
 type Config struct {
-	Service        *service.Service
-	Store          Store
-	Signer         *token.Signer
-	Metrics        *metrics.Metrics
-	Site           templates.Site
-	AdminToken     string
-	WebhookSecret  string // shared secret of the provider bounce/complaint webhook; empty turns it off
-	MetricsToken   string // bearer token of GET /metrics; empty: /metrics answers 404
+	Service       *service.Service
+	Store         Store
+	Signer        *token.Signer
+	Metrics       *metrics.Metrics
+	Site          templates.Site
+	AdminToken    string
+	WebhookSecret string // shared secret of the provider bounce/complaint webhook; empty turns it off
+	MetricsToken  string // bearer token of GET /metrics; empty: /metrics answers 404
+	// AuthorTZ is AUTHOR_TZ: the desk shows and reads times in it; nil
+	// is DEFAULT_TZ.
+	AuthorTZ       *time.Location
 	TrustedProxies []netip.Prefix
 	SignupLimit    int // per client IP per hour; 0 turns the limit off
 	Log            *slog.Logger
