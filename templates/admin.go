@@ -120,6 +120,15 @@ type AdminSubscribers struct {
 	PrevURL, NextURL string // paging; empty at either end
 	ExportURL        string
 	Import           *AdminImport // the result of an import just made
+	// Suppressed is the suppression list, newest first (nil when the
+	// service reads no bounces): addresses never written to again.
+	Suppressed []AdminSuppression
+}
+
+// AdminSuppression is one address on the suppression list.
+type AdminSuppression struct {
+	Email, Reason string
+	At            time.Time
 }
 
 // AdminSubscriber is one subscriber in a list.

@@ -55,6 +55,8 @@ func (s *Server) adminUIRoutes() {
 	s.app.Get("/admin/sequences", s.desk, s.sequencesPage)
 	s.app.Get("/admin/sequences/:id/steps/:name", s.desk, s.stepPage)
 	s.app.Post("/admin/sending", s.desk, s.sendingPost)
+	s.app.Post("/admin/suppressions", s.desk, s.suppressionPost)
+	s.app.Get("/admin/suppressions.csv", s.desk, s.suppressionsCSV)
 }
 
 // session is what a valid session cookie says: the random id of its
@@ -239,14 +241,15 @@ func (s *Server) render(c *fiber.Ctx, d templates.AdminDesk) error {
 
 // notices are the lines shown after a form redirects with ?done=….
 var notices = map[string]string{
-	"scheduled": "The letter is scheduled.",
-	"sending":   "The letter is on its way. Its progress shows below.",
-	"saved":     "Your changes are saved.",
-	"cancelled": "The letter is cancelled; it will not go out.",
-	"erased":    "Erased, with everything kept about them.",
-	"status":    "The status is changed.",
-	"paused":    "Sending is paused: no letter and no step goes out until you resume. Confirmation mails still go.",
-	"resumed":   "Sending is running again: what waited goes out now, once.",
+	"scheduled":  "The letter is scheduled.",
+	"sending":    "The letter is on its way. Its progress shows below.",
+	"saved":      "Your changes are saved.",
+	"cancelled":  "The letter is cancelled; it will not go out.",
+	"erased":     "Erased, with everything kept about them.",
+	"status":     "The status is changed.",
+	"paused":     "Sending is paused: no letter and no step goes out until you resume. Confirmation mails still go.",
+	"resumed":    "Sending is running again: what waited goes out now, once.",
+	"suppressed": "The address is on the list: nothing more goes to it.",
 }
 
 // deskOffMessage says why nobody can sign in while ADMIN_TOKEN is unset.

@@ -82,6 +82,16 @@ func (s *Server) renderSubscribers(c *fiber.Ctx, d templates.AdminDesk, q string
 		p.NextURL = link("/admin/subscribers", offset+subscribersPerPage)
 	}
 	p.ExportURL = link("/admin/subscribers/export.csv", 0)
+	if f := s.cfg.Feedback.Feedback; f != nil {
+		list, err := f.Suppressions(c.UserContext())
+		if err != nil {
+			return err
+		}
+		p.Suppressed = []templates.AdminSuppression{}
+		for _, e := range list {
+			p.Suppressed = append(p.Suppressed, templates.AdminSuppression{Email: e.Email, Reason: e.Reason, At: e.At.In(loc)})
+		}
+	}
 	d.Page, d.Subscribers = "subscribers", p
 	return s.render(c, d)
 }
