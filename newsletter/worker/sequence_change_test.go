@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,20 +37,9 @@ func TestChangedWaitReplans(t *testing.T) {
 		t.Fatalf("step 2 planned for %v (%v), want a week on", due, ok)
 	}
 
-	req, err := http.NewRequest("PUT", a.URL+"/admin/api/sequences/tips/steps/02-second.md",
-		strings.NewReader(`{"subject":"Tips 2, sooner","markdown":"Sooner, {{ .FirstName }}.","after":"1d"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := a.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d", res.StatusCode)
+	if code, body := a.Admin(t, "PUT", "/admin/api/sequences/tips/steps/02-second.md",
+		`{"subject":"Tips 2, sooner","markdown":"Sooner, {{ .FirstName }}.","after":"1d"}`); code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", code, body)
 	}
 
 	waitDue(t, a, ada, start.Add(day), 4*service.FollowEvery)

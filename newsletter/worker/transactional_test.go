@@ -90,20 +90,9 @@ func TestTransactionalTransport(t *testing.T) {
 	}
 
 	// The desk's test mail goes out on SMTP_URL.
-	req, err := http.NewRequest("POST", a.URL+"/admin/api/letters/test",
-		strings.NewReader(`{"subject":"Test of a letter","markdown":"Take your time.","to":"satina@example.org"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer admin-secret-for-the-tests")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := a.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("test mail: status %d", res.StatusCode)
+	if code, body := a.Admin(t, "POST", "/admin/api/letters/test",
+		`{"subject":"Test of a letter","markdown":"Take your time.","to":"satina@example.org"}`); code != http.StatusOK {
+		t.Fatalf("test mail: status %d %s", code, body)
 	}
 	if msgs := a.SMTP.To("satina@example.org"); len(msgs) != 1 || msgs[0].Subject() != "Test of a letter" {
 		t.Errorf("test mail on the broadcast server: %q", subjectsOf(msgs))
