@@ -170,8 +170,9 @@ func execute(name, src string, data any) (string, error) {
 // by single spaces; inside a word a hyphen or an apostrophe may stand
 // between two letters or digits, and a word may end with one dot ("Jr.").
 // Nothing else passes: no Markdown or HTML syntax, no template action, no
-// "@", ":" or "/", and no dot inside a word, so a name can carry no link,
-// no image, no address and nothing a mail program would make a link of.
+// "@", ":" or "/", no dot inside a word and no word "www.", so a name can
+// carry no link, no image, no address and nothing a mail program would
+// make a link of.
 func PlainName(name string) string {
 	words := strings.Fields(name)
 	if len(words) == 0 || len(name) > 200 {
@@ -187,6 +188,9 @@ func PlainName(name string) string {
 
 // plainWord reports whether w is one word of a plain name (see PlainName).
 func plainWord(w string) bool {
+	if strings.EqualFold(w, "www.") {
+		return false // the start of a web address, even alone
+	}
 	prev := rune(0) // 0: start; 'a': a letter or digit; '-': a joiner
 	for i, r := range w {
 		switch {
