@@ -9,6 +9,7 @@ import (
 
 	"github.com/satina/newsletter/newsletter"
 	"github.com/satina/newsletter/newsletter/markdown"
+	"github.com/satina/newsletter/newsletter/service"
 	"github.com/satina/newsletter/newsletter/token"
 	"github.com/satina/newsletter/templates"
 )
@@ -96,15 +97,22 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 		Link:    "/", LinkText: "Changed your mind? Sign up again"})
 }
 
-func (s *Server) mePage(c *fiber.Ctx) error {
+// meData is the subscriber a /me token names and everything stored about
+// them; a token whose subscriber is gone answers as a link that expired.
+func (s *Server) meData(c *fiber.Ctx) (string, *service.Export, error) {
 	id, err := s.subject(c, token.Me)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	ex, err := s.cfg.Service.Export(c.UserContext(), id)
 	if errors.Is(err, newsletter.ErrNotFound) {
-		return gone()
+		return "", nil, gone()
 	}
+	return id, ex, err
+}
+
+func (s *Server) mePage(c *fiber.Ctx) error {
+	id, ex, err := s.meData(c)
 	if err != nil {
 		return err
 	}
@@ -123,14 +131,7 @@ func (s *Server) mePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) meExport(c *fiber.Ctx) error {
-	id, err := s.subject(c, token.Me)
-	if err != nil {
-		return err
-	}
-	ex, err := s.cfg.Service.Export(c.UserContext(), id)
-	if errors.Is(err, newsletter.ErrNotFound) {
-		return gone()
-	}
+	_, ex, err := s.meData(c)
 	if err != nil {
 		return err
 	}
