@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -36,8 +35,7 @@ func (s *Server) bearer(c *fiber.Ctx) error {
 	if s.cfg.AdminToken == "" {
 		return fiber.NewError(fiber.StatusNotFound, "The admin API is off: set ADMIN_TOKEN to turn it on.")
 	}
-	scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AdminToken)) != 1 {
+	if !s.bearerOK(c) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="newsletter admin"`)
 		return fiber.NewError(fiber.StatusUnauthorized, "Send the admin token as Authorization: Bearer <token>.")
 	}

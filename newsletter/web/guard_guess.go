@@ -66,12 +66,19 @@ func (s *Server) bearerOK(c *fiber.Ctx) bool {
 // bearerValue reports whether an Authorization header's value is "Bearer
 // $ADMIN_TOKEN".
 func (s *Server) bearerValue(authorization string) bool {
-	if s.cfg.AdminToken == "" {
+	return bearerIs(authorization, s.cfg.AdminToken)
+}
+
+// bearerIs reports whether an Authorization header's value is "Bearer
+// want" (the scheme in any case), comparing the token in constant time;
+// an empty want matches nothing.
+func bearerIs(authorization, want string) bool {
+	if want == "" {
 		return false
 	}
 	scheme, got, ok := strings.Cut(authorization, " ")
 	return ok && strings.EqualFold(scheme, "Bearer") &&
-		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AdminToken)) == 1
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) == 1
 }
 
 // lockedOut answers 429 with the seconds left of a lock-out.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -332,10 +331,8 @@ func (s *Server) metricsHandler() fiber.Handler {
 		return func(c *fiber.Ctx) error { return fiber.ErrNotFound }
 	}
 	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
-	want := []byte(s.cfg.MetricsToken)
 	return func(c *fiber.Ctx) error {
-		scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+		if !bearerIs(c.Get(fiber.HeaderAuthorization), s.cfg.MetricsToken) {
 			return fiber.ErrNotFound // no hint that anything is here
 		}
 		return h(c)
