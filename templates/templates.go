@@ -27,7 +27,7 @@ import (
 	"time"
 )
 
-//go:embed pages/*.html mail/letter.html mail/letter.txt static/*
+//go:embed pages/*.html pages/parts/*.html mail/letter.html mail/letter.txt static/*
 var files embed.FS
 
 // tzScript fills the hidden "tz" field of the signup form with the reader's
@@ -82,7 +82,13 @@ func parsePages() (map[string]*template.Template, error) {
 		if name == "base" {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(files, path)
+		// A page may be cut into parts: pages/parts/<page>_*.html hold
+		// some of its {{define}} blocks, so that each stays short.
+		patterns := []string{path}
+		if parts, _ := fs.Glob(files, "pages/parts/"+name+"_*.html"); len(parts) > 0 {
+			patterns = append(patterns, "pages/parts/"+name+"_*.html")
+		}
+		t, err := template.Must(base.Clone()).ParseFS(files, patterns...)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %s: %w", path, err)
 		}
