@@ -32,9 +32,12 @@ import (
 // messages. Its key is under the service's prefix, so a Redis user limited
 // by ACL to the prefix suffices.
 //
-// Within one process only one goroutine asks Redis at a time, for as many
-// tokens as there are goroutines waiting (at most the burst); the others
-// queue behind it and take the tokens it brings.
+// Within one process only one goroutine asks Redis at a time; the others
+// queue behind it and take the tokens it brings. It asks for as many as
+// the process is likely to spend: the goroutines waiting, or more while
+// every batch is spent (doubling up to the burst), fewer once tokens went
+// unspent (halving), so a process that sends now and then does not take
+// tokens the others could use.
 type MailLimiter struct {
 	rdb      redis.UniversalClient
 	key      string
@@ -49,6 +52,8 @@ type MailLimiter struct {
 	mu      sync.Mutex
 	tokens  int       // granted and not spent
 	expires time.Time // when unspent tokens lapse
+	ask     int       // tokens the next reservation asks for, at least
+	lapsed  bool      // tokens lapsed unspent since the last reservation
 }
 
 // tokenLife is how long tokens a process was granted and did not spend
@@ -129,7 +134,7 @@ func (m *MailLimiter) Wait(ctx context.Context) error {
 	if m.take() { // brought by the goroutine before us
 		return nil
 	}
-	n, wait, err := m.Reserve(ctx, int(m.waiting.Load()))
+	n, wait, err := m.Reserve(ctx, m.nextAsk())
 	if err != nil {
 		return err
 	}
@@ -148,13 +153,33 @@ func (m *MailLimiter) Wait(ctx context.Context) error {
 	return nil
 }
 
+// nextAsk is how many tokens to reserve: the last ask doubled when its
+// batch was all spent, halved when tokens lapsed, never fewer than the
+// goroutines waiting.
+func (m *MailLimiter) nextAsk() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.lapsed || m.tokens > 0:
+		m.ask = max(m.ask/2, 1)
+	default:
+		m.ask = min(max(m.ask*2, 1), m.burst)
+	}
+	m.lapsed, m.tokens = false, 0
+	return max(m.ask, min(int(m.waiting.Load()), m.burst))
+}
+
 // take spends one token this process holds, if it has one still good.
 func (m *MailLimiter) take() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.tokens > 0 && time.Now().Before(m.expires) {
+	if m.tokens == 0 {
+		return false
+	}
+	if time.Now().Before(m.expires) {
 		m.tokens--
 		return true
 	}
+	m.tokens, m.lapsed = 0, true
 	return false
 }
