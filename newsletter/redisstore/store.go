@@ -4,7 +4,8 @@
 // Every multi-key change that must hold together is one named Lua script in
 // scripts/ (each commented with its keys and arguments, and tested against a
 // real Redis) or one MULTI/EXEC transaction. Key layout, under a prefix
-// (default "nl:"):
+// (default "nl:") and, on Redis Cluster, the hash tag "{g}:" after it, so
+// that every key lives in one slot and every script stays atomic there:
 //
 //	sub:<id>        hash    one subscriber (short field names, see fields.go)
 //	emails:<b>      hash    normalized address -> id, for the addresses of
@@ -53,6 +54,9 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// tag follows the prefix in every key: empty on one node, a hash tag
+	// on Redis Cluster so that the keys a script touches share a slot.
+	tag string
 	// consents caches consent wordings by version: a version's wording
 	// never changes (create.lua writes it once), and every load of a
 	// subscriber needs it.
@@ -70,14 +74,21 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
 		prefix = "nl:"
 	}
-	return &Store{rdb: rdb, prefix: prefix}
+	s := &Store{rdb: rdb, prefix: prefix}
+	if _, ok := rdb.(*redis.ClusterClient); ok {
+		s.tag = clusterTag
+	}
+	return s
 }
+
+// clusterTag is the hash tag of every key on Redis Cluster.
+const clusterTag = "{g}:"
 
 // Client returns the underlying Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 func (s *Store) key(parts ...string) string {
-	k := s.prefix
+	k := s.prefix + s.tag
 	for i, p := range parts {
 		if i > 0 {
 			k += ":"
