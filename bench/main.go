@@ -45,6 +45,15 @@ type options struct {
 	probes, confirmLoadN           int
 	layoutN                        int
 	pprofDir                       string
+
+	mailRate       float64 // rate: MAIL_RATE shared by rateProcs workers
+	rateProcs      int
+	rateWindow     time.Duration
+	latencyConcs   []int // latency: SEND_CONCURRENCY values
+	latencyDelay   time.Duration
+	latencySeconds float64
+	fanout1mN      int
+	fanout1mSend   time.Duration
 }
 
 // env is what every scenario shares.
@@ -69,12 +78,12 @@ func main() {
 
 func run() int {
 	var o options
-	var only, dripSizes string
+	var only, dripSizes, latencyConcs string
 	quick := flag.Bool("quick", false, "smaller sizes: a smoke run of about a minute")
 	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis address (loopback)")
 	flag.IntVar(&o.db, "db", 0, "Redis database for the signup, send, fan-out and confirmation scenarios")
 	flag.IntVar(&o.dripDB, "drip-db", 9, "Redis database for the drip-at-scale scenario (its keys are big)")
-	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm,layouts", "scenarios to run, comma-separated")
+	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm,layouts", "scenarios to run, comma-separated (also rate, latency, fanout1m)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the subprocess logs")
 	flag.StringVar(&o.oursBin, "ours", "", "a newsletter binary to measure instead of building ./cmd/newsletter (e.g. an older commit's, for before/after)")
 	flag.IntVar(&o.conns, "conns", 50, "concurrent connections of the signup load")
@@ -92,6 +101,14 @@ func run() int {
 	flag.IntVar(&o.confirmLoadN, "confirm-load-n", 10000, "signups of the load during the confirmation-latency probes")
 	flag.StringVar(&o.pprofDir, "pprof", "", "a folder for CPU profiles of ours under an extra load per scenario (signup, send), with Redis's time per command")
 	flag.IntVar(&o.layoutN, "layout-n", 1000000, "subscribers of each layout piece whose memory is measured (in -drip-db)")
+	flag.Float64Var(&o.mailRate, "rate", 150, "MAIL_RATE of the rate scenario")
+	flag.IntVar(&o.rateProcs, "rate-procs", 3, "worker processes sharing MAIL_RATE in the rate scenario")
+	flag.DurationVar(&o.rateWindow, "rate-window", 20*time.Second, "how long the rate scenario counts deliveries")
+	flag.StringVar(&latencyConcs, "latency-concs", "1,2,4,8,16,32,64", "SEND_CONCURRENCY values of the latency scenario")
+	flag.DurationVar(&o.latencyDelay, "latency-delay", 50*time.Millisecond, "how long the sink takes to answer each message in the latency scenario")
+	flag.Float64Var(&o.latencySeconds, "latency-seconds", 4, "seconds of ideal sending per concurrency in the latency scenario (sets the letter's size)")
+	flag.IntVar(&o.fanout1mN, "fanout1m-n", 1000000, "subscribers of the fanout1m scenario's letter (in -drip-db)")
+	flag.DurationVar(&o.fanout1mSend, "fanout1m-send", 15*time.Second, "how long fanout1m lets the letter send after the fan-out before cancelling it")
 	flag.Parse()
 	if *quick {
 		setDefault := func(name, v string) {
@@ -112,6 +129,10 @@ func run() int {
 		setDefault("probes", "100")
 		setDefault("confirm-load-n", "3000")
 		setDefault("layout-n", "100000")
+		setDefault("rate-window", "8s")
+		setDefault("latency-seconds", "2")
+		setDefault("fanout1m-n", "100000")
+		setDefault("fanout1m-send", "5s")
 		dripSizes = flag.Lookup("drip-sizes").Value.String()
 	}
 	o.only = map[string]bool{}
@@ -127,6 +148,15 @@ func run() int {
 			return 2
 		}
 		o.dripSizes = append(o.dripSizes, n)
+	}
+
+	for _, s := range strings.Split(latencyConcs, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(s), &n); err != nil || n < 1 || n > 256 {
+			fmt.Fprintf(os.Stderr, "bench: -latency-concs: %q is not a number from 1 to 256\n", s)
+			return 2
+		}
+		o.latencyConcs = append(o.latencyConcs, n)
 	}
 
 	dir, err := os.MkdirTemp("", "newsletter-bench-")
@@ -190,6 +220,9 @@ func run() int {
 		{"drip", benchDrip},
 		{"confirm", benchConfirm},
 		{"layouts", benchLayouts},
+		{"rate", benchRate},
+		{"latency", benchLatency},
+		{"fanout1m", benchFanOut1M},
 	}
 	failed := false
 	start := time.Now()

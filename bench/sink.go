@@ -19,6 +19,7 @@ type sink struct {
 	Addr     string
 	srv      *smtp.Server
 	accepted atomic.Int64
+	delay    atomic.Int64 // ns each message's final reply waits (SetDelay)
 
 	mu      sync.Mutex
 	waiters map[string]chan time.Time // lower-case address -> acceptance time
@@ -46,6 +47,10 @@ func startSink() (*sink, error) {
 func (k *sink) URL() string { return "smtp://" + k.Addr + "/?tls=none" }
 
 func (k *sink) Close() { k.srv.Close() }
+
+// SetDelay makes the sink answer each message d after its data arrived,
+// as a distant server does (0: at once). Each connection waits on its own.
+func (k *sink) SetDelay(d time.Duration) { k.delay.Store(int64(d)) }
 
 // Accepted counts the messages accepted so far.
 func (k *sink) Accepted() int64 { return k.accepted.Load() }
@@ -91,6 +96,9 @@ func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 func (s *sinkSession) Data(r io.Reader) error {
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return err
+	}
+	if d := s.k.delay.Load(); d > 0 {
+		time.Sleep(time.Duration(d))
 	}
 	at := time.Now()
 	s.k.accepted.Add(int64(len(s.to)))
