@@ -20,6 +20,8 @@ type AdminDesk struct {
 	Subscribers *AdminSubscribers
 	Sequences   []AdminSequence
 	Step        *AdminStep
+	Person      *AdminPerson // page "subscriber" (admin_person.go)
+	Images      *AdminImages // page "images" (admin_person.go)
 }
 
 // AdminSending is the sending state: a banner with Resume while paused.
@@ -41,6 +43,7 @@ type AdminOverview struct {
 	Recent    []AdminLetter // letters sending or sent, newest first
 	Bounced   []AdminSubscriber
 	Failed    []AdminLetter // letters with failed sends
+	Insight   *AdminInsight // the funnel, who left after what, signups per day (admin_insight.go)
 }
 
 // AdminCount is how many subscribers have one status.
@@ -167,5 +170,6 @@ type AdminStep struct {
 	N                       int    // confirmed subscribers whose latest letter this is
 	URL                     string // its preview page
 	Preview                 *AdminPreview
-	Changed                 bool // changed from the desk: what is sent is not its file
+	Changed                 bool           // changed from the desk: what is sent is not its file
+	More                    *AdminStepMore // on its own page (admin_person.go)
 }

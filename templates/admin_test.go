@@ -31,7 +31,11 @@ func sampleDesk(page string) AdminDesk {
 			Counts:   []AdminCount{{"pending", 2}, {"confirmed", 40}, {"unsubscribed", 3}, {"bounced", 1}},
 			Upcoming: []AdminLetter{{ID: "l2", Subject: "On spring", Status: "scheduled", SendAt: at.Add(48 * time.Hour), Recipients: -1}},
 			Recent:   []AdminLetter{letter}, Failed: []AdminLetter{letter},
-			Bounced: []AdminSubscriber{{Email: "gone@example.org", Status: "bounced"}}}
+			Bounced: []AdminSubscriber{{Email: "gone@example.org", Status: "bounced"}},
+			Insight: &AdminInsight{Chart: AdminChart{Title: "Sign-ups per day", Width: 560, Height: 150, Base: 130,
+				Bars: []AdminBar{{X: 3, Y: 30, W: 34, H: 100, N: 2, Tick: "2", Name: "2 March 2026"}}},
+				Funnel:  []AdminStage{{Label: "Signed up", N: 10, Width: 100}, {Label: "Confirmed their address", N: 8, Percent: "80%", Width: 80}},
+				Letters: []AdminLeft{{Label: "On rest", Sent: 40, Left: 2, Percent: "5%"}}}}
 	case "compose":
 		nameless := *preview
 		nameless.HTML = "<p>Dear friend,</p>"
@@ -73,7 +77,8 @@ func adminPageData(name string) (any, bool) {
 
 func TestAdminDeskPages(t *testing.T) {
 	want := map[string][]string{
-		"overview": {"Sign-ups in the last 14 days", `style="height:100%"`},
+		"overview": {"Sign-ups in the last 14 days", `role="img"`, "<title>2 March 2026: 2</title>", `<th scope="row">2 March 2026</th><td>2</td>`,
+			"Confirmed their address", "80%", "On rest", "2 (5%)"},
 		"compose": {`action="/admin/compose"`, `name="subject" value="On rest"`, "Dear {{ .FirstName }}</textarea>",
 			`type="datetime-local" id="send_at" name="send_at" value="2026-03-04T08:00"`, "Your time, Europe/Berlin.",
 			`name="preheader" value="A quiet word"`, `id="archive" name="archive" value="yes" checked`, `name="action" value="draft"`,

@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Web = web.New(web.Config{Feedback: hooks, Service: a.Service, Store: a.Store, Signer: a.Links.Signer, Metrics: a.Metrics,
 		Site: templates.Site{Title: cfg.SiteTitle, BaseURL: cfg.BaseURL}, AdminToken: cfg.AdminToken,
 		WebhookSecret: cfg.WebhookSecret, MetricsToken: cfg.MetricsToken, AuthorTZ: cfg.AuthorTZ, TrustedProxies: cfg.TrustedProxies, SignupLimit: cfg.SignupLimit,
-		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport)})
+		Log: a.Log, Clock: a.Clock, Composer: a.Composer, TestSender: newsletter.SendOne(a.Transport), AuthorEmail: authorEmail(cfg)})
 	if err := a.followSteps(ctx); err != nil {
 		return nil, err
 	}

@@ -245,6 +245,9 @@ func (s *Service) followOnce(ctx context.Context, known int64, changed func(cont
 	if err := s.TallyStats(ctx); err != nil && ctx.Err() == nil {
 		s.log().Warn("could not tally unsubscribes for the stats", "err", err)
 	}
+	if err := s.FlushFunnel(ctx); err != nil && ctx.Err() == nil {
+		s.log().Warn("could not write the latest signups for the funnel", "err", err)
+	}
 	return known
 }
 
@@ -256,6 +259,12 @@ func (s *Service) StartFollowing(known int64, changed func(context.Context)) (st
 	go func() {
 		defer close(done)
 		s.Follow(ctx, FollowEvery, known, changed)
+		// The signups counted since the last tick, before the process ends.
+		flush, stop := context.WithTimeout(context.Background(), 2*time.Second)
+		defer stop()
+		if err := s.FlushFunnel(flush); err != nil {
+			s.log().Warn("could not write the latest signups for the funnel", "err", err)
+		}
 	}()
 	return func() { cancel(); <-done }
 }

@@ -23,6 +23,8 @@ type Service struct {
 	Log             *slog.Logger
 	// Wake, when set, tells an in-process worker that work is due now.
 	Wake func()
+
+	funnel funnelBuffer // signups counted, not yet written (funnel.go)
 }
 
 // Store is what the use cases need of the store: newsletter.Store and

@@ -14,6 +14,7 @@ type StatsStore interface {
 	CountDownload(ctx context.Context) error
 	TallyUnsubscribes(ctx context.Context, upto time.Time, limit int) (int, error)
 	Counters(ctx context.Context) (*newsletter.Counters, error)
+	FunnelStore
 }
 
 // Stats are the service's numbers: counts only, never a person.
@@ -33,6 +34,8 @@ type Stats struct {
 	Unsubscribed int           `json:"unsubscribed"`
 	Steps        []StepStats   `json:"steps"`
 	Letters      []LetterStats `json:"letters"`
+	// Funnel is the readers' way in (funnel.go).
+	Funnel *Funnel `json:"funnel"`
 }
 
 // StepStats counts one sequence step's mails sent, and the readers who
@@ -94,6 +97,9 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	if err := s.TallyStats(ctx); err != nil {
 		s.log().Warn("could not tally the latest unsubscribes; the stats lag behind", "err", err)
 	}
+	if err := s.FlushFunnel(ctx); err != nil {
+		s.log().Warn("could not write the latest signups; the funnel lags behind", "err", err)
+	}
 	c, err := s.Store.Counters(ctx)
 	if err != nil {
 		return nil, err
@@ -129,6 +135,9 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	}
 	for _, l := range c.Letters {
 		out.Letters = append(out.Letters, LetterStats{ID: l.ID, Sent: l.Sent, UnsubscribedAfter: l.Left})
+	}
+	if out.Funnel, err = s.funnelOf(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

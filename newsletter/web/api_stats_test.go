@@ -85,7 +85,7 @@ func TestStatsAfterASmallFlow(t *testing.T) {
 	}
 	// The shape is the contract's, key for key.
 	raw := decode[map[string]any](t, body)
-	if keys, want := sortedKeys(raw), []string{"confirmed", "downloads", "letters", "signups", "steps", "subscribers", "unsubscribed"}; !slices.Equal(keys, want) {
+	if keys, want := sortedKeys(raw), []string{"confirmed", "downloads", "funnel", "letters", "signups", "steps", "subscribers", "unsubscribed"}; !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
 	step := raw["steps"].([]any)[0].(map[string]any)

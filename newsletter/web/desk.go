@@ -57,6 +57,7 @@ func (s *Server) adminUIRoutes() {
 	s.app.Post("/admin/sending", s.desk, s.sendingPost)
 	s.app.Post("/admin/suppressions", s.desk, s.suppressionPost)
 	s.app.Get("/admin/suppressions.csv", s.desk, s.suppressionsCSV)
+	s.deskRoutes() // desk_person.go: a subscriber's page, sequence controls, images
 }
 
 // session is what a valid session cookie says: the random id of its

@@ -77,6 +77,9 @@ func (s *Server) overviewPage(c *fiber.Ctx) error {
 	for _, b := range bounced {
 		o.Bounced = append(o.Bounced, deskSubscriber(b, loc))
 	}
+	if o.Insight, err = s.deskInsight(c, o, letters); err != nil {
+		return err
+	}
 	return s.render(c, templates.AdminDesk{Page: "overview", Overview: o})
 }
 

@@ -188,7 +188,7 @@ func TestAdminDeskOverviewAndSequences(t *testing.T) {
 	d := signIn(t, a)
 	page := d.get("/admin", http.StatusOK)
 	mustHave(t, page, "<b>2</b><span>confirmed</span>", "<b>1</b><span>pending</span>", "<b>1</b><span>bounced</span>",
-		"4 in these two weeks", `title="5 March 2026: 2"`, `title="2 March 2026: 2"`, "gone@example.org", "No letter is scheduled")
+		"4 in these two weeks", `<title>5 March 2026: 2</title>`, `<title>2 March 2026: 2</title>`, "gone@example.org", "No letter is scheduled")
 
 	page = d.get("/admin/sequences", http.StatusOK)
 	mustHave(t, page, "Your preparation and integration guide", "As soon as they confirm",

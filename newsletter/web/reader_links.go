@@ -57,6 +57,9 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 			Message: "You left this list earlier, so this link changes nothing. To come back, sign up again.",
 			Link:    "/", LinkText: "Sign up again"})
 	}
+	if changed {
+		s.cfg.Service.CountConfirm(c.UserContext())
+	}
 	if s.cfg.Metrics != nil && changed {
 		s.cfg.Metrics.Confirmations.Inc()
 	}
@@ -173,6 +176,7 @@ func (s *Server) download(c *fiber.Ctx) error {
 	}
 	g := seq.Guide
 	s.countDownload(c)
+	s.cfg.Service.CountGuideReader(c.UserContext(), id)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if g.Markdown {
 		body, err := markdown.HTML(string(g.Data))

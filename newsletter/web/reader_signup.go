@@ -95,6 +95,7 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		}
+		s.cfg.Service.CountSignup(result)
 	}
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.Signups.WithLabelValues(string(result)).Inc()

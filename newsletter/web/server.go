@@ -42,6 +42,7 @@ type Store interface {
 	newsletter.Letters
 	adminStore
 	guessStore
+	imageStore // desk_images.go
 }
 
 // Config wires a Server.
@@ -67,6 +68,10 @@ type Config struct {
 	// TestSender sends one test mail at once through the mail transport
 	// (see newsletter.SendOne). Test mail is off when nil.
 	TestSender func(ctx context.Context, m *newsletter.Message) error
+	// AuthorEmail is the author's own address, where the desk sends a
+	// sequence step's test (REPLY_TO's address, else MAIL_FROM's); empty:
+	// no step test.
+	AuthorEmail string
 	// Feedback wires the bounce and complaint webhooks and the
 	// suppression list (hook_routes.go).
 	Feedback FeedbackConfig
