@@ -20,8 +20,9 @@ type AdminDesk struct {
 	Subscribers *AdminSubscribers
 	Sequences   []AdminSequence
 	Step        *AdminStep
-	Person      *AdminPerson // page "subscriber" (admin_person.go)
-	Images      *AdminImages // page "images" (admin_person.go)
+	Letter      *AdminLetterView // Page "letter" (admin_write.go)
+	Person      *AdminPerson     // page "subscriber" (admin_person.go)
+	Images      *AdminImages     // page "images" (admin_person.go)
 }
 
 // AdminSending is the sending state: a banner with Resume while paused.
@@ -103,6 +104,7 @@ type AdminCompose struct {
 	Preview        *AdminPreview
 	Drafts         []AdminLetter // the last saved first
 	Letters        []AdminLetter // every other letter
+	Write          AdminWrite    // sending and autosave (admin_write.go)
 }
 
 // AdminPreview is one rendered mail: HTML goes into a sandboxed iframe's

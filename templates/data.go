@@ -117,6 +117,7 @@ type AdminLogin struct {
 	Site  Site
 	Error string
 	CSRF  string
+	Carry *AdminCarry // a letter posted after the session ended, kept through sign-in
 }
 
 // Mail is the data of the mail layouts mail/letter.html (html/template) and

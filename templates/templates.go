@@ -9,7 +9,8 @@
 //
 // The pages load nothing from third parties: no fonts, no scripts, no
 // images from elsewhere. Styles are inline in the layout, and the only
-// script is one short inline line on the landing page (see ScriptHash).
+// inline script is one short line on the landing page (see ScriptHash);
+// the author's desk loads one script of its own, static/desk.js.
 package templates
 
 import (

@@ -207,6 +207,10 @@ func TestEscaping(t *testing.T) {
 	mustNotContain(t, page, `href="javascript:`)
 }
 
+// deskScript is how a desk page loads the desk's one script, a file of
+// its own (static/desk.js): never inline.
+const deskScript = `<script src="/admin/desk.js" defer></script>`
+
 func TestInlineScriptHash(t *testing.T) {
 	page := render(t, "landing", Landing{Site: site})
 	mustContain(t, page, "<script>"+tzScript+"</script>")
@@ -220,8 +224,9 @@ func TestInlineScriptHash(t *testing.T) {
 		if name == "landing" {
 			continue
 		}
-		if p := render(t, name, pageData(name)); strings.Contains(p, "<script") {
-			t.Errorf("%s has a script", name)
+		// The desk loads its one script from its own file (deskScript).
+		if p := render(t, name, pageData(name)); strings.Contains(strings.ReplaceAll(p, deskScript, ""), "<script") {
+			t.Errorf("%s has an inline script", name)
 		}
 	}
 }

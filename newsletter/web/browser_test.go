@@ -19,8 +19,9 @@ import (
 // the reader's signup, against the whole service on a real listener (real
 // Redis, real SMTP, the worker running on the wall clock):
 //
-//   - sign in, write a letter, preview it, schedule it for now, and see it
-//     sent on the overview;
+//   - sign in, write a letter, preview it, schedule it for now (confirmed),
+//     and see it sent on the overview (browser_write_test.go drives
+//     drafts, Undo and Stop);
 //   - every desk page fits a 390 px wide phone screen without sideways
 //     scrolling;
 //   - sign up on the landing page and reach the thanks page.
@@ -76,6 +77,8 @@ func TestBrowser(t *testing.T) {
 	run(t, ctx, "schedule",
 		chromedp.SetValue(chromedp.ID("send_at"), time.Now().UTC().Format("2006-01-02T15:04")),
 		chromedp.Click(chromedp.CSS(`button[value="schedule"]`)),
+		chromedp.WaitVisible(chromedp.ID("confirm-send")), // "Yes, schedule it for 1 reader"
+		chromedp.Click(chromedp.ID("confirm-send")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
 	deadline := time.Now().Add(15 * time.Second)

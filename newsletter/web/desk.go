@@ -18,7 +18,9 @@ import (
 )
 
 // The author's desk at /admin: server-rendered pages behind a session
-// cookie, every form carrying a CSRF token. No script runs on any of them.
+// cookie, every form carrying a CSRF token. Everything works without
+// script; one script of our own (/admin/desk.js, no inline script) saves
+// the letter as she types and updates a sending letter's counts.
 
 const (
 	sessionCookie = "nl_admin"
@@ -47,6 +49,7 @@ func (s *Server) adminUIRoutes() {
 	s.app.Get("/admin/compose", s.desk, s.composePage)
 	s.app.Post("/admin/compose", s.desk, s.composePost)
 	s.app.Post("/admin/letters/:id/cancel", s.desk, s.cancelPost)
+	s.writeRoutes() // desk_write_letter.go: autosave, a letter's page, Undo, Stop
 	s.app.Get("/admin/subscribers", s.desk, s.subscribersPage)
 	s.app.Get("/admin/subscribers/export.csv", s.desk, s.subscribersCSV)
 	s.app.Post("/admin/subscribers/import", s.desk, s.importPost)
@@ -177,6 +180,9 @@ func (s *Server) desk(c *fiber.Ctx) error {
 	}
 	if sess, ok := s.readSession(c); ok && c.Method() == fiber.MethodPost {
 		if err := s.checkCSRF(c, sess); err != nil {
+			if keepsText(c) { // her letter is not lost (desk_write_keep.go)
+				return s.keepText(c, err)
+			}
 			return s.deskError(c, err)
 		}
 	}
@@ -187,6 +193,9 @@ func (s *Server) desk(c *fiber.Ctx) error {
 	if !in {
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			return c.Redirect("/admin", fiber.StatusSeeOther)
+		}
+		if keepsText(c) {
+			return s.keepText(c, nil)
 		}
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
 			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "You were signed out. Please sign in again."})
@@ -232,7 +241,10 @@ func (s *Server) deskError(c *fiber.Ctx, err error) error {
 
 // render shows a desk page.
 func (s *Server) render(c *fiber.Ctx, d templates.AdminDesk) error {
-	d.Site, d.CSRF = s.cfg.Site, s.csrf(c)
+	d.Site = s.cfg.Site
+	if d.CSRF == "" { // set already for a session just started (desk_write_keep.go)
+		d.CSRF = s.csrf(c)
+	}
 	d.Sending = s.deskSending(c)
 	if d.Notice == "" {
 		d.Notice = notices[c.Query("done")]
@@ -314,7 +326,11 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
 			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "That isn't the admin token."})
 	}
-	s.startSession(c, newSessionID(), s.cfg.Clock.Now())
+	id := newSessionID()
+	s.startSession(c, id, s.cfg.Clock.Now())
+	if c.FormValue("carry") == "yes" { // a letter kept through the sign-in
+		return s.restoreCarry(c, id)
+	}
 	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 

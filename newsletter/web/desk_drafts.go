@@ -19,6 +19,9 @@ import (
 var draftNotices = map[string]string{
 	"draft":         "The draft is saved. It will not go out until you schedule it.",
 	"draft-deleted": "The draft is deleted.",
+	"restored":      "You are signed in again, and the letter you were writing is saved as a draft. Go on where you left off.",
+	"undone":        "Undone: the letter will not go out, and nothing of it was sent. It is back here as a draft.",
+	"undone-late":   "It had just started going out when you pressed Undo, so it was stopped: at most the few mails already on their way went. Its page in Your letters shows how many. The text is back here as a draft.",
 }
 
 // composeDraft saves the form as a draft: a new one, or the draft it

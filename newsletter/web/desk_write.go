@@ -34,6 +34,7 @@ func (s *Server) composePage(c *fiber.Ctx) error {
 	loc := s.deskZone(c)
 	f := &templates.AdminCompose{TZ: loc.String(), Archive: true}
 	d := templates.AdminDesk{Page: "compose", Compose: f, Notice: draftNotices[c.Query("done")]}
+	f.Write.Restored = c.Query("done") == "restored"
 	if id := c.Query("id"); id != "" {
 		l, err := s.cfg.Store.Letter(c.UserContext(), id)
 		if err != nil && !errors.Is(err, newsletter.ErrNotFound) {
@@ -72,8 +73,18 @@ func (s *Server) renderCompose(c *fiber.Ctx, d templates.AdminDesk) error {
 			f.Drafts = append(f.Drafts, deskLetter(l, loc))
 		case len(f.Letters) < composeLetters:
 			f.Letters = append(f.Letters, deskLetterAt(l, loc, now))
+			if undoable(l, now) {
+				if f.Write.Undo == nil {
+					f.Write.Undo = map[string]bool{}
+				}
+				f.Write.Undo[l.ID] = true
+			}
 		}
 	}
+	// The script saves a new letter or a draft as she types; a scheduled
+	// letter changes only when she saves it.
+	f.Write.Autosave = f.ID == "" || f.Draft
+	plainErrors(f.Errors)
 	if len(f.Errors) > 0 && c.Response().StatusCode() == fiber.StatusOK {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
@@ -87,7 +98,7 @@ func composeForm(c *fiber.Ctx) *templates.AdminCompose {
 		Draft:          formBool(c.FormValue("draft")),
 		Subject:        c.FormValue("subject"),
 		Preheader:      strings.TrimSpace(c.FormValue("preheader")),
-		Markdown:       strings.ReplaceAll(c.FormValue("markdown"), "\r\n", "\n"),
+		Markdown:       normalizeNewlines(c.FormValue("markdown")),
 		SendAt:         strings.TrimSpace(c.FormValue("send_at")),
 		Archive:        formBool(c.FormValue("archive")),
 		SkipInSequence: formBool(c.FormValue("skip_in_sequence")),
@@ -95,6 +106,9 @@ func composeForm(c *fiber.Ctx) *templates.AdminCompose {
 		Errors:         map[string]string{},
 	}
 }
+
+// normalizeNewlines turns a form's CRLF line ends into LF.
+func normalizeNewlines(v string) string { return strings.ReplaceAll(v, "\r\n", "\n") }
 
 func formBool(v string) bool {
 	switch strings.ToLower(v) {
@@ -140,8 +154,10 @@ func (s *Server) composePost(c *fiber.Ctx) error {
 		return s.composeTest(c, d, draft)
 	case "draft":
 		return s.composeDraft(c, d, draft)
-	case "schedule":
+	case "schedule", "send":
 		return s.composeSchedule(c, d, draft)
+	case "edit": // back from the confirmation, to write on
+		return s.renderCompose(c, d)
 	default:
 		if err := s.composePreview(f, draft); err != nil {
 			return err
@@ -217,46 +233,6 @@ func (s *Server) composeTest(c *fiber.Ctx, d templates.AdminDesk, draft newslett
 	}
 	d.Notice = "A test went to " + to + ", addressed to the sample reader " + sample.Name + "."
 	return s.renderCompose(c, d)
-}
-
-func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft newsletter.LetterDraft) error {
-	f := d.Compose
-	at, msg := s.sendTime(f)
-	if msg != "" {
-		f.Errors["send_at"] = msg
-		if err := compose.ValidateContent(draft); err != nil {
-			if err := fieldErrors(f.Errors, err); err != nil {
-				return err
-			}
-		}
-		return s.renderCompose(c, d)
-	}
-	draft.SendAt = at
-	var err error
-	done := "scheduled"
-	if f.ID != "" {
-		err = s.cfg.Service.UpdateLetter(c.UserContext(), f.ID, draft)
-		if !f.Draft {
-			done = "saved"
-		}
-	} else {
-		_, err = s.cfg.Service.ScheduleLetter(c.UserContext(), draft)
-	}
-	if err != nil {
-		if errors.Is(err, newsletter.ErrConflict) || errors.Is(err, newsletter.ErrNotFound) {
-			d.Error = "This letter is no longer scheduled, so it can't be changed. Its text is still here: schedule it as a new letter if you like."
-			f.ID, f.Draft = "", false
-			return s.renderCompose(c, d)
-		}
-		if err := fieldErrors(f.Errors, err); err != nil {
-			return err
-		}
-		return s.renderCompose(c, d)
-	}
-	if done == "scheduled" && !at.After(s.cfg.Clock.Now()) {
-		return c.Redirect("/admin?done=sending", fiber.StatusSeeOther)
-	}
-	return c.Redirect("/admin/compose?done="+done, fiber.StatusSeeOther)
 }
 
 // cancelPost cancels a scheduled, sending or held letter, or deletes a

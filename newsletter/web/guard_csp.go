@@ -24,7 +24,8 @@ import (
 //     preview in a sandboxed srcdoc frame (which inherits the page's
 //     policy), whose layout and elements carry inline styles. The desk's
 //     policy is made per response from the styles the page holds, with
-//     'unsafe-hashes' for the style attributes. It allows no script at all.
+//     'unsafe-hashes' for the style attributes. Its only script is its own
+//     file, /admin/desk.js ('self'; no inline script).
 
 // cspTail is what every policy ends with.
 const cspTail = "; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -67,7 +68,7 @@ func (s *Server) deskPolicy(c *fiber.Ctx) error {
 }
 
 // deskPolicyFor is the desk's policy for a page: nothing from elsewhere
-// but a preview's images from the web, no script, and the page's own
+// but a preview's images from the web, the desk's own script, and the page's own
 // inline styles by their hashes.
 func deskPolicyFor(page []byte) string {
 	elems, attrs := inlineStyles(page)
@@ -77,7 +78,10 @@ func deskPolicyFor(page []byte) string {
 	}
 	slices.Sort(style)
 	style = slices.Compact(style)
-	return "default-src 'none'; img-src 'self' data: https:; style-src " + strings.Join(style, " ") + cspTail
+	// script-src 'self': the desk's one script, /admin/desk.js (never
+	// inline); responses are nosniff, so nothing else runs as a script.
+	return "default-src 'none'; img-src 'self' data: https:; style-src " + strings.Join(style, " ") +
+		"; script-src 'self'; connect-src 'self'" + cspTail
 }
 
 // inlineStyles returns the CSP hash sources of the <style> elements and

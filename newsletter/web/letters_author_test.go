@@ -129,9 +129,9 @@ func TestDeskTimesInAuthorTZ(t *testing.T) {
 	a.Client.Jar.(*cookiejar.Jar).SetCookies(base, []*http.Cookie{{Name: "nl_tz", Value: "America/New_York", Path: "/admin"}})
 	mustHave(t, d.get("/admin/compose", http.StatusOK), "Your time, Europe/Berlin.")
 	form := url.Values{"subject": {"In the morning"}, "markdown": {"Good morning."}, "send_at": {"2026-03-05T09:00"},
-		"archive": {"yes"}, "action": {"schedule"}}
+		"archive": {"yes"}, "action": {"schedule"}, "confirmed": {"yes"}}
 	_, res := d.post("/admin/compose", form, http.StatusSeeOther)
-	if loc := res.Header.Get("Location"); loc != "/admin/compose?done=scheduled" {
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/admin/letters/") {
 		t.Errorf("schedule → %q", loc)
 	}
 	ls, err := a.Store.ListLetters(t.Context(), newsletter.LetterScheduled, 0)
@@ -191,8 +191,9 @@ func TestDeskDrafts(t *testing.T) {
 	}
 	form.Set("action", "schedule")
 	form.Set("send_at", "2026-03-04T10:00")
+	form.Set("confirmed", "yes")
 	_, res = d.post("/admin/compose", form, http.StatusSeeOther)
-	if got := res.Header.Get("Location"); got != "/admin/compose?done=scheduled" {
+	if got := res.Header.Get("Location"); got != "/admin/letters/"+id+"?done=scheduled" {
 		t.Errorf("schedule the draft → %q", got)
 	}
 	if l, _ := a.Store.Letter(t.Context(), id); l.Status != newsletter.LetterScheduled || !l.SendAt.Equal(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)) {
