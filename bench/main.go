@@ -40,6 +40,7 @@ type options struct {
 	pacedFrac                      float64
 	sendN, sendConc, sendRounds    int
 	fanoutN                        int
+	clusterN                       int
 	dripSizes                      []int
 	claimIters                     int
 	probes, confirmLoadN           int
@@ -83,7 +84,7 @@ func run() int {
 	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis address (loopback)")
 	flag.IntVar(&o.db, "db", 0, "Redis database for the signup, send, fan-out and confirmation scenarios")
 	flag.IntVar(&o.dripDB, "drip-db", 9, "Redis database for the drip-at-scale scenario (its keys are big)")
-	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm,layouts", "scenarios to run, comma-separated (also rate, latency, fanout1m)")
+	flag.StringVar(&only, "only", "signup,send,fanout,drip,confirm,layouts", "scenarios to run, comma-separated (also rate, latency, fanout1m, cluster, ack)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the subprocess logs")
 	flag.StringVar(&o.oursBin, "ours", "", "a newsletter binary to measure instead of building ./cmd/newsletter (e.g. an older commit's, for before/after)")
 	flag.IntVar(&o.conns, "conns", 50, "concurrent connections of the signup load")
@@ -95,6 +96,7 @@ func run() int {
 	flag.IntVar(&o.sendConc, "send-conc", 4, "SEND_CONCURRENCY of the worker and connections of the go-mail reference")
 	flag.IntVar(&o.sendRounds, "send-rounds", 3, "letters sent (each to every subscriber), alternating with the reference")
 	flag.IntVar(&o.fanoutN, "fanout-n", 100000, "subscribers of the fanned-out letter")
+	flag.IntVar(&o.clusterN, "cluster-n", 100000, "subscribers of the letter sent through a 3-master Redis Cluster (scenario cluster, not in the default set)")
 	flag.StringVar(&dripSizes, "drip-sizes", "10000,100000,1000000", "enrolment counts at which a scheduler tick is timed")
 	flag.IntVar(&o.claimIters, "claim-iters", 400, "timed ticks per size and case")
 	flag.IntVar(&o.probes, "probes", 200, "confirmation-latency probes when idle")
@@ -124,6 +126,7 @@ func run() int {
 		setDefault("send-n", "2000")
 		setDefault("send-rounds", "1")
 		setDefault("fanout-n", "20000")
+		setDefault("cluster-n", "10000")
 		setDefault("drip-sizes", "10000,100000")
 		setDefault("claim-iters", "200")
 		setDefault("probes", "100")
@@ -223,6 +226,8 @@ func run() int {
 		{"rate", benchRate},
 		{"latency", benchLatency},
 		{"fanout1m", benchFanOut1M},
+		{"cluster", benchCluster},
+		{"ack", benchAck},
 	}
 	failed := false
 	start := time.Now()

@@ -63,27 +63,32 @@ func (s *Store) CountCreated(ctx context.Context, bounds []time.Time) ([]int, er
 	startSlot := func(t time.Time) int64 { return -floorDiv(-t.UnixMilli(), signupSlotMS) } // rounded up
 	first, last := startSlot(bounds[0]), startSlot(bounds[len(bounds)-1])
 	counts := map[int64]int{}
-	if last-first > 20000 {
-		all, err := s.rdb.HGetAll(ctx, s.key("signups")).Result()
-		if err != nil {
-			return nil, wrap("count signups", err)
-		}
-		for k, v := range all {
-			slot, _ := strconv.ParseInt(k, 10, 64)
-			counts[slot], _ = strconv.Atoi(v)
-		}
-	} else if last > first {
-		fields := make([]string, 0, last-first)
-		for slot := first; slot < last; slot++ {
-			fields = append(fields, strconv.FormatInt(slot, 10))
-		}
-		vals, err := s.rdb.HMGet(ctx, s.key("signups"), fields...).Result()
-		if err != nil {
-			return nil, wrap("count signups", err)
-		}
-		for i, v := range vals {
-			if v, ok := v.(string); ok {
-				counts[first+int64(i)], _ = strconv.Atoi(v)
+	for p := range s.partitions() {
+		key := s.pkey(p, "signups")
+		if last-first > 20000 {
+			all, err := s.rdb.HGetAll(ctx, key).Result()
+			if err != nil {
+				return nil, wrap("count signups", err)
+			}
+			for k, v := range all {
+				slot, _ := strconv.ParseInt(k, 10, 64)
+				n, _ := strconv.Atoi(v)
+				counts[slot] += n
+			}
+		} else if last > first {
+			fields := make([]string, 0, last-first)
+			for slot := first; slot < last; slot++ {
+				fields = append(fields, strconv.FormatInt(slot, 10))
+			}
+			vals, err := s.rdb.HMGet(ctx, key, fields...).Result()
+			if err != nil {
+				return nil, wrap("count signups", err)
+			}
+			for i, v := range vals {
+				if v, ok := v.(string); ok {
+					n, _ := strconv.Atoi(v)
+					counts[first+int64(i)] += n
+				}
 			}
 		}
 	}
@@ -98,19 +103,20 @@ func (s *Store) CountCreated(ctx context.Context, bounds []time.Time) ([]int, er
 
 // CountStatuses counts the subscribers in each status.
 func (s *Store) CountStatuses(ctx context.Context) (map[newsletter.Status]int, error) {
-	cmds := make([]*redis.IntCmd, len(newsletter.Statuses))
+	sets := s.statusSets("") // by partition, then by status
+	cmds := make([]*redis.IntCmd, len(sets))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, st := range newsletter.Statuses {
-			cmds[i] = p.ZCard(ctx, s.statusKey(st))
+		for i, set := range sets {
+			cmds[i] = p.ZCard(ctx, set)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, wrap("count subscribers", err)
 	}
-	out := make(map[newsletter.Status]int, len(cmds))
+	out := make(map[newsletter.Status]int, len(newsletter.Statuses))
 	for i, c := range cmds {
-		out[newsletter.Statuses[i]] = int(c.Val())
+		out[newsletter.Statuses[i%len(newsletter.Statuses)]] += int(c.Val())
 	}
 	return out, nil
 }
@@ -119,16 +125,18 @@ func (s *Store) CountStatuses(ctx context.Context) (map[newsletter.Status]int, e
 // last step they were sent ("" for none yet): positions[sequence][step].
 func (s *Store) StepPositions(ctx context.Context) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
-	err := s.scanFields(ctx, s.statusKey(newsletter.StatusConfirmed), []string{fSequence, fLastStep}, func(_ member, v []string) {
-		if seq, last := v[0], v[1]; seq != "" {
-			if out[seq] == nil {
-				out[seq] = map[string]int{}
+	for _, set := range s.statusSets(newsletter.StatusConfirmed) {
+		err := s.scanFields(ctx, set, []string{fSequence, fLastStep}, func(_ member, v []string) {
+			if seq, last := v[0], v[1]; seq != "" {
+				if out[seq] == nil {
+					out[seq] = map[string]int{}
+				}
+				out[seq][last]++
 			}
-			out[seq][last]++
+		})
+		if err != nil {
+			return nil, wrap("count step positions", err)
 		}
-	})
-	if err != nil {
-		return nil, wrap("count step positions", err)
 	}
 	return out, nil
 }

@@ -68,6 +68,9 @@ func (s *Store) Letter(ctx context.Context, id string) (*newsletter.Letter, erro
 	if len(h) == 0 || h["sub"] == "" && h["at"] == "" {
 		return nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
 	}
+	if err := s.withShadows(ctx, []string{id}, []map[string]string{h}); err != nil {
+		return nil, err
+	}
 	return decodeLetter(id, h), nil
 }
 
@@ -123,10 +126,23 @@ func (s *Store) UpdateLetter(ctx context.Context, l *newsletter.Letter) error {
 // draft is deleted: Letter then finds no letter. ErrConflict for a letter
 // already sent or cancelled (script cancelletter.lua).
 func (s *Store) CancelLetter(ctx context.Context, id string) error {
+	was := ""
+	if s.sharded() {
+		v, err := s.rdb.HGet(ctx, s.letterKey(id), "st").Result()
+		if err != nil && err != redis.Nil {
+			return wrap("cancel letter", err)
+		}
+		was = v
+	}
 	res, err := scriptCancelLetter.Run(ctx, s.rdb,
 		[]string{s.letterKey(id), s.key("queue"), s.parkedKey(id), s.key("attempts"), s.key("drafts")}, fanOutJob(id), id).Text()
 	if err != nil {
 		return wrap("cancel letter", err)
+	}
+	if res == "ok" && was != "" && was != string(newsletter.LetterDrafted) {
+		if err := s.mirror(ctx, id, newsletter.LetterCancelled, time.Now(), "cancel"); err != nil {
+			return err
+		}
 	}
 	return letterResult(id, res)
 }
@@ -189,12 +205,21 @@ func (s *Store) ListLetters(ctx context.Context, status newsletter.LetterStatus,
 	if err != nil {
 		return nil, wrap("list letters", err)
 	}
-	var out []*newsletter.Letter
+	hs := make([]map[string]string, len(cmds))
 	for i, c := range cmds {
-		if len(c.Val()) == 0 {
+		if len(c.Val()) > 0 {
+			hs[i] = c.Val()
+		}
+	}
+	if err := s.withShadows(ctx, ids, hs); err != nil {
+		return nil, err
+	}
+	var out []*newsletter.Letter
+	for i, h := range hs {
+		if h == nil {
 			continue // deleted (a draft) since the index was read
 		}
-		l := decodeLetter(ids[i], c.Val())
+		l := decodeLetter(ids[i], h)
 		if status == "" || l.Status == status {
 			out = append(out, l)
 		}
@@ -215,19 +240,23 @@ func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter,
 // recipients lists the subscribers confirmed at l's send time, without
 // those still in a sequence when l.SkipInSequence.
 func (s *Store) recipients(ctx context.Context, l *newsletter.Letter) ([]string, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, s.statusKey(newsletter.StatusConfirmed), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(l.SendAt.UnixMilli(), 10),
-	}).Result()
-	if err != nil {
-		return nil, wrap("letter recipients", err)
+	var ids []string
+	for _, set := range s.statusSets(newsletter.StatusConfirmed) {
+		got, err := s.rdb.ZRangeByScore(ctx, set, &redis.ZRangeBy{
+			Min: "-inf", Max: strconv.FormatInt(l.SendAt.UnixMilli(), 10),
+		}).Result()
+		if err != nil {
+			return nil, wrap("letter recipients", err)
+		}
+		ids = append(ids, got...)
 	}
 	if !l.SkipInSequence {
 		return ids, nil
 	}
 	cmds := make([]*redis.FloatCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, sid := range ids {
-			cmds[i] = p.ZScore(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: sid}.ID())
+			cmds[i] = p.ZScore(ctx, s.pkey(s.idPartition(sid), "queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: sid}.ID())
 		}
 		return nil
 	})
@@ -248,21 +277,18 @@ func (s *Store) recipients(ctx context.Context, l *newsletter.Letter) ([]string,
 // time (from which the late-letter guard counts until the first send
 // settles) and removes the fan-out job.
 func (s *Store) FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error {
-	const chunk = 1000
-	score := float64(now.UnixMilli())
-	for start := 0; start < len(recipients); start += chunk {
-		end := min(start+chunk, len(recipients))
-		zs := make([]redis.Z, 0, end-start)
-		for _, sid := range recipients[start:end] {
-			zs = append(zs, redis.Z{Score: score, Member: newsletter.Job{Kind: newsletter.JobLetterSend, Letter: id, Subscriber: sid}.ID()})
-		}
-		if err := s.rdb.ZAddNX(ctx, s.key("queue"), zs...).Err(); err != nil {
-			return wrap("fan out", err)
-		}
+	if err := s.fanOutShadows(ctx, id, recipients, now); err != nil {
+		return err
 	}
+	return s.fannedOut(ctx, id, len(recipients), now)
+}
+
+// fannedOut records that letter id's n sends are queued: the count, the
+// fan-out time, and the fan-out job gone.
+func (s *Store) fannedOut(ctx context.Context, id string, n int, now time.Time) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.letterKey(id), "rc", len(recipients), "fo", ms(now))
-		if len(recipients) == 0 {
+		p.HSet(ctx, s.letterKey(id), "rc", n, "fo", ms(now))
+		if n == 0 {
 			p.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSent), "done", ms(now))
 		}
 		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobLetter, Letter: id}.ID())
@@ -277,7 +303,7 @@ func (s *Store) FinishFanOut(ctx context.Context, id string, recipients []string
 		return err
 	}
 	if l.Status == newsletter.LetterSending && l.Done() {
-		err = s.rdb.HSet(ctx, s.letterKey(id), "st", string(newsletter.LetterSent), "done", ms(now)).Err()
+		return s.finishLetter(ctx, id, now)
 	}
-	return wrap("fan out", err)
+	return nil
 }

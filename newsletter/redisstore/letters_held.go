@@ -60,8 +60,12 @@ func (s *Store) holdLetter(ctx context.Context, id string, now time.Time, grace 
 	if start {
 		mode = "start"
 	}
+	done, progress, err := s.shadowTotals(ctx, id)
+	if err != nil {
+		return "", false, err
+	}
 	res, err := scriptHoldLetter.Run(ctx, s.rdb, []string{s.letterKey(id), s.key("queue")},
-		now.UnixMilli(), max(grace.Milliseconds(), 0), fanOutJob(id), mode).Slice()
+		now.UnixMilli(), max(grace.Milliseconds(), 0), fanOutJob(id), mode, done, progress).Slice()
 	if err != nil {
 		return "", false, wrap("check letter", err)
 	}
@@ -70,6 +74,11 @@ func (s *Store) holdLetter(ctx context.Context, id string, now time.Time, grace 
 	}
 	st, _ := res[0].(string)
 	held, _ := res[1].(int64)
+	if held == 1 {
+		if err := s.mirror(ctx, id, newsletter.LetterHeld, now, ""); err != nil {
+			return "", false, err
+		}
+	}
 	return newsletter.LetterStatus(st), held == 1, nil
 }
 
@@ -145,7 +154,8 @@ func (s *Store) ParkLetterSend(ctx context.Context, j newsletter.Job, now time.T
 	if j.Kind != newsletter.JobLetterSend {
 		return false, fmt.Errorf("park %s: not a letter send", j.ID())
 	}
-	n, err := scriptParkLetter.Run(ctx, s.rdb, []string{s.letterKey(j.Letter), s.lane(j), s.parkedKey(j.Letter)},
+	p := s.idPartition(j.Subscriber)
+	n, err := scriptParkLetter.Run(ctx, s.rdb, []string{s.shadowKey(p, j.Letter), s.lane(j), s.parkedIn(p, j.Letter)},
 		j.ID(), now.UnixMilli()).Int()
 	if err != nil {
 		return false, wrap("park letter send", err)
@@ -156,16 +166,36 @@ func (s *Store) ParkLetterSend(ctx context.Context, j newsletter.Job, now time.T
 // ReleaseLetter sends a held letter on at now (script releaseletter.lua);
 // see newsletter.LetterHolds.
 func (s *Store) ReleaseLetter(ctx context.Context, id string, now time.Time) error {
+	done, _, err := s.shadowTotals(ctx, id)
+	if err != nil {
+		return err
+	}
 	res, err := scriptReleaseLetter.Run(ctx, s.rdb, []string{s.letterKey(id), s.key("queue"), s.parkedKey(id)},
-		now.UnixMilli(), fanOutJob(id)).Text()
+		now.UnixMilli(), fanOutJob(id), done).Text()
 	if err != nil {
 		return wrap("release letter", err)
+	}
+	if res == "ok" && s.sharded() {
+		st, err := s.rdb.HGet(ctx, s.letterKey(id), "st").Result()
+		if err != nil {
+			return wrap("release letter", err)
+		}
+		if err := s.mirror(ctx, id, newsletter.LetterStatus(st), now, "release"); err != nil {
+			return err
+		}
 	}
 	return letterResult(id, res)
 }
 
 // ParkedSends counts the parked sends of a held letter.
 func (s *Store) ParkedSends(ctx context.Context, id string) (int64, error) {
-	n, err := s.rdb.SCard(ctx, s.parkedKey(id)).Result()
-	return n, wrap("count parked sends", err)
+	var n int64
+	for p := range s.partitions() {
+		c, err := s.rdb.SCard(ctx, s.parkedIn(p, id)).Result()
+		if err != nil {
+			return 0, wrap("count parked sends", err)
+		}
+		n += c
+	}
+	return n, nil
 }

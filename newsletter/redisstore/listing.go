@@ -18,12 +18,21 @@ import (
 // statusSets are the sets a listing of status reads: its own, or all of
 // them when status is "".
 func (s *Store) statusSets(status newsletter.Status) []string {
+	var sets []string
+	for p := range s.partitions() {
+		sets = append(sets, s.statusSetsIn(p, status)...)
+	}
+	return sets
+}
+
+// statusSetsIn is statusSets in partition p alone.
+func (s *Store) statusSetsIn(p int, status newsletter.Status) []string {
 	if status != "" {
-		return []string{s.statusKey(status)}
+		return []string{s.statusKey(p, status)}
 	}
 	sets := make([]string, len(newsletter.Statuses))
 	for i, st := range newsletter.Statuses {
-		sets[i] = s.statusKey(st)
+		sets[i] = s.statusKey(p, st)
 	}
 	return sets
 }

@@ -25,14 +25,15 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 	if limit < 1 {
 		return nil, "", fmt.Errorf("subscriber page: limit %d is not 1 or more", limit)
 	}
-	if status != "" {
-		subs, last, more, err := s.statusPage(ctx, status, cursor, limit)
+	sets := s.pageSets(status)
+	if len(sets) == 1 {
+		subs, last, more, err := s.statusPage(ctx, sets[0], cursor, limit)
 		if err != nil || !more {
 			return subs, "", err
 		}
 		return subs, last, nil
 	}
-	n := len(pageOrder)
+	n := len(sets)
 	pass, at, ends := 0, "", make([]string, n)
 	if cursor != "" {
 		parts := strings.Split(cursor, "|")
@@ -49,7 +50,7 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 		if pass >= n && at == "" {
 			from = ends[k] // the second pass starts where the first ended
 		}
-		subs, last, more, err := s.statusPage(ctx, pageOrder[k], from, limit-len(out))
+		subs, last, more, err := s.statusPage(ctx, sets[k], from, limit-len(out))
 		if err != nil {
 			return nil, "", err
 		}
@@ -70,11 +71,28 @@ func (s *Store) SubscriberPage(ctx context.Context, status newsletter.Status, cu
 var pageOrder = []newsletter.Status{newsletter.StatusConfirmed, newsletter.StatusUnsubscribed,
 	newsletter.StatusBounced, newsletter.StatusComplained, newsletter.StatusPending}
 
+// pageSets are the sets SubscriberPage reads for status, in order: the
+// status's set in each partition, or for "" every status set (pageOrder)
+// of each partition.
+func (s *Store) pageSets(status newsletter.Status) []string {
+	var sets []string
+	for p := range s.partitions() {
+		if status != "" {
+			sets = append(sets, s.statusKey(p, status))
+			continue
+		}
+		for _, st := range pageOrder {
+			sets = append(sets, s.statusKey(p, st))
+		}
+	}
+	return sets
+}
+
 // statusPage reads up to limit members of one status set after cursor
 // ("<score>:<id>", or "" for the start), and loads their records (erased
 // ones are left out). last is the position of the last member read, or
 // cursor when none was; more reports that the set may hold more after it.
-func (s *Store) statusPage(ctx context.Context, status newsletter.Status, cursor string, limit int) (subs []*newsletter.Subscriber, last string, more bool, err error) {
+func (s *Store) statusPage(ctx context.Context, set string, cursor string, limit int) (subs []*newsletter.Subscriber, last string, more bool, err error) {
 	after, score := "", "0"
 	if cursor != "" {
 		sc, id, ok := strings.Cut(cursor, ":")
@@ -83,7 +101,7 @@ func (s *Store) statusPage(ctx context.Context, status newsletter.Status, cursor
 		}
 		after, score = id, sc
 	}
-	flat, err := scriptPage.Run(ctx, s.rdb, []string{s.statusKey(status)}, after, score, limit).StringSlice()
+	flat, err := scriptPage.Run(ctx, s.rdb, []string{set}, after, score, limit).StringSlice()
 	if err != nil {
 		return nil, "", false, wrap("list subscribers", err)
 	}

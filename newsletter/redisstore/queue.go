@@ -14,10 +14,16 @@ import (
 // (newsletter.Job.Urgent), "queue" for the rest. Both are sorted sets of
 // job id -> due time (ms).
 func (s *Store) lane(j newsletter.Job) string {
+	p := s.jobPartition(j.Subscriber)
 	if j.Urgent() {
-		return s.key("urgent")
+		return s.qkey(p, "urgent")
 	}
-	return s.key("queue")
+	return s.qkey(p, "queue")
+}
+
+// attempts is the hash of failed tries of the jobs of j's partition.
+func (s *Store) attempts(j newsletter.Job) string {
+	return s.qkey(s.jobPartition(j.Subscriber), "attempts")
 }
 
 // Schedule puts a job in its lane of the queue at due, moving it when
@@ -30,8 +36,29 @@ func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) e
 // Claim takes up to n jobs due at now, the urgent lane's first, and hides
 // them until now+lease (script claim.lua). While sending is paused it
 // takes only urgent jobs.
+//
+// On a cluster it claims from the partitions' queues in turn, starting
+// one further on each call, until it has n jobs or has asked them all.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
-	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.key("urgent"), s.key("queue"), s.key("attempts"), s.key("sending")},
+	parts := s.queueParts()
+	first := int(s.claimTurn.Add(1)) % len(parts)
+	var jobs []newsletter.Job
+	for k := range parts {
+		if len(jobs) >= n {
+			break
+		}
+		got, err := s.claimIn(ctx, parts[(first+k)%len(parts)], now, lease, n-len(jobs))
+		if err != nil {
+			return jobs, err
+		}
+		jobs = append(jobs, got...)
+	}
+	return jobs, nil
+}
+
+// claimIn is Claim on the queue of partition p (-1: the global queue).
+func (s *Store) claimIn(ctx context.Context, p int, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
+	res, err := scriptClaim.Run(ctx, s.rdb, []string{s.qkey(p, "urgent"), s.qkey(p, "queue"), s.qkey(p, "attempts"), s.qkey(p, "sending")},
 		now.UnixMilli(), now.Add(lease).UnixMilli(), n).StringSlice()
 	if err != nil {
 		return nil, wrap("claim", err)
@@ -41,8 +68,8 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n
 		j, err := newsletter.ParseJobID(res[i])
 		if err != nil {
 			// Not ours to run; remove it so it does not come back forever.
-			s.rdb.ZRem(ctx, s.key("queue"), res[i])
-			s.rdb.ZRem(ctx, s.key("urgent"), res[i])
+			s.rdb.ZRem(ctx, s.qkey(p, "queue"), res[i])
+			s.rdb.ZRem(ctx, s.qkey(p, "urgent"), res[i])
 			continue
 		}
 		j.Attempts, _ = strconv.Atoi(res[i+1])
@@ -59,20 +86,28 @@ func (s *Store) Extend(ctx context.Context, jobs []newsletter.Job, held []time.T
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, len(jobs))
-	args := make([]any, 0, 1+2*len(jobs))
-	args = append(args, until.UnixMilli())
+	// One script call per partition: its keys must share a slot.
+	byPart := map[int][]int{}
 	for i, j := range jobs {
-		keys[i] = s.lane(j)
-		args = append(args, j.ID(), held[i].UnixMilli())
-	}
-	res, err := scriptExtend.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return nil, wrap("extend leases", err)
+		p := s.jobPartition(j.Subscriber)
+		byPart[p] = append(byPart[p], i)
 	}
 	out := make([]bool, len(jobs))
-	for i := range out {
-		out[i] = i < len(res) && res[i] == 1
+	for _, idx := range byPart {
+		keys := make([]string, len(idx))
+		args := make([]any, 0, 1+2*len(idx))
+		args = append(args, until.UnixMilli())
+		for k, i := range idx {
+			keys[k] = s.lane(jobs[i])
+			args = append(args, jobs[i].ID(), held[i].UnixMilli())
+		}
+		res, err := scriptExtend.Run(ctx, s.rdb, keys, args...).Int64Slice()
+		if err != nil {
+			return nil, wrap("extend leases", err)
+		}
+		for k, i := range idx {
+			out[i] = k < len(res) && res[k] == 1
+		}
 	}
 	return out, nil
 }
@@ -81,7 +116,7 @@ func (s *Store) Extend(ctx context.Context, jobs []newsletter.Job, held []time.T
 // claimed by a worker right now (script replan.lua). It reports whether it
 // moved the job.
 func (s *Store) Replan(ctx context.Context, j newsletter.Job, due, now time.Time, lease time.Duration) (bool, error) {
-	n, err := scriptReplan.Run(ctx, s.rdb, []string{s.key("queue")},
+	n, err := scriptReplan.Run(ctx, s.rdb, []string{s.lane(j)},
 		j.ID(), due.UnixMilli(), now.UnixMilli(), now.Add(lease).UnixMilli()).Int()
 	if err != nil {
 		return false, wrap("replan", err)
@@ -92,7 +127,7 @@ func (s *Store) Replan(ctx context.Context, j newsletter.Job, due, now time.Time
 // Retry puts a claimed job back at due with one more attempt counted.
 func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, s.key("attempts"), j.ID(), 1)
+		p.HIncrBy(ctx, s.attempts(j), j.ID(), 1)
 		p.ZAdd(ctx, s.lane(j), redis.Z{Score: float64(due.UnixMilli()), Member: j.ID()})
 		return nil
 	})
@@ -103,7 +138,7 @@ func (s *Store) Retry(ctx context.Context, j newsletter.Job, due time.Time) erro
 func (s *Store) Drop(ctx context.Context, j newsletter.Job) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.lane(j), j.ID())
-		p.HDel(ctx, s.key("attempts"), j.ID())
+		p.HDel(ctx, s.attempts(j), j.ID())
 		return nil
 	})
 	return wrap("drop", err)
@@ -113,15 +148,21 @@ func (s *Store) Drop(ctx context.Context, j newsletter.Job) error {
 func (s *Store) Depth(ctx context.Context, now time.Time) (int64, int64, error) {
 	var cmds []*redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, lane := range []string{s.key("urgent"), s.key("queue")} {
-			cmds = append(cmds, p.ZCard(ctx, lane), p.ZCount(ctx, lane, "-inf", strconv.FormatInt(now.UnixMilli(), 10)))
+		for _, part := range s.queueParts() {
+			for _, lane := range []string{s.qkey(part, "urgent"), s.qkey(part, "queue")} {
+				cmds = append(cmds, p.ZCard(ctx, lane), p.ZCount(ctx, lane, "-inf", strconv.FormatInt(now.UnixMilli(), 10)))
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, 0, wrap("queue depth", err)
 	}
-	return cmds[0].Val() + cmds[2].Val(), cmds[1].Val() + cmds[3].Val(), nil
+	var all, due int64
+	for i := 0; i+1 < len(cmds); i += 2 {
+		all, due = all+cmds[i].Val(), due+cmds[i+1].Val()
+	}
+	return all, due, nil
 }
 
 // Recorded reports whether key is in the subscriber's ledger.
@@ -144,9 +185,16 @@ func (s *Store) Record(ctx context.Context, o newsletter.Outcome) error {
 	if !o.NextDue.IsZero() {
 		next = ms(o.NextDue)
 	}
-	letter := s.letterKey(o.Job.Letter)
-	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.lane(o.Job), s.key("attempts"), letter,
-		s.key("sending", "refused")}
-	err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Err()
-	return wrap("record", err)
+	p := s.idPartition(o.Job.Subscriber)
+	keys := []string{s.subKey(o.Job.Subscriber), s.ledgerKey(o.Job.Subscriber), s.lane(o.Job), s.attempts(o.Job),
+		s.shadowKey(p, o.Job.Letter), s.pkey(p, "sending", "refused")}
+	n, err := scriptRecord.Run(ctx, s.rdb, keys, o.LedgerKey, ledgerVal, o.Job.ID(), next, o.Step, ms(at), o.Counter).Int()
+	if err != nil {
+		return wrap("record", err)
+	}
+	if n&2 != 0 && s.sharded() {
+		// The partition's last send of the letter: is the letter done?
+		return s.finishLetter(ctx, o.Job.Letter, at)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,7 +40,7 @@ func (s *Store) PauseSending(ctx context.Context, st newsletter.Sending) (bool, 
 	if err != nil {
 		return false, wrap("pause sending", err)
 	}
-	return n == 1, nil
+	return n == 1, s.mirrorSending(ctx, "paused", false)
 }
 
 // ResumeSending lets letters and steps go out again and clears the
@@ -55,14 +56,62 @@ func (s *Store) ResumeSending(ctx context.Context, at time.Time) (bool, error) {
 	if err != nil && err != redis.Nil {
 		return false, wrap("resume sending", err)
 	}
-	return was.Val() == "paused", nil
+	return was.Val() == "paused", s.mirrorSending(ctx, "running", true)
+}
+
+// mirrorSending copies the sending state st into every partition's
+// "sending" hash, which claim.lua reads there (on a cluster; on one Redis
+// it is the same hash). reset also clears each partition's count of
+// refusals.
+func (s *Store) mirrorSending(ctx context.Context, st string, reset bool) error {
+	if !s.sharded() {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for part := range s.partitions() {
+			p.HSet(ctx, s.pkey(part, "sending"), "st", st)
+			if reset {
+				p.Del(ctx, s.pkey(part, "sending", "refused"))
+			}
+		}
+		return nil
+	})
+	return wrap("mirror sending state", err)
 }
 
 // CountRefusal counts one refusal of the sender or the message and
 // returns how many came in a row.
+//
+// On a cluster each partition keeps its own count, which record.lua
+// clears on each send of that partition; a refusal counts in a partition
+// picked at random, and the answer is the sum. While every send is
+// refused that is the run exactly; when some go out, a send clears only
+// its partition's share, so the sum can pass BreakerLimit a little
+// before a strict run would.
 func (s *Store) CountRefusal(ctx context.Context) (int64, error) {
-	n, err := s.rdb.Incr(ctx, s.key("sending", "refused")).Result()
-	return n, wrap("count refusal", err)
+	if !s.sharded() {
+		n, err := s.rdb.Incr(ctx, s.pkey(0, "sending", "refused")).Result()
+		return n, wrap("count refusal", err)
+	}
+	if err := s.rdb.Incr(ctx, s.pkey(mrand.IntN(s.partitions()), "sending", "refused")).Err(); err != nil {
+		return 0, wrap("count refusal", err)
+	}
+	cmds := make([]*redis.StringCmd, s.partitions())
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for part := range cmds {
+			cmds[part] = p.Get(ctx, s.pkey(part, "sending", "refused"))
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return 0, wrap("count refusal", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		v, _ := c.Int64()
+		n += v
+	}
+	return n, nil
 }
 
 // SlowDown asks every worker to slow down until at least until (a 4xx

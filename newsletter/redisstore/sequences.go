@@ -28,16 +28,30 @@ var (
 	scriptResumeSeq = loadScript("resumeseq")
 )
 
-func (s *Store) pausedKey() string              { return s.key("seq", "paused") }
-func (s *Store) parkKey(sequence string) string { return s.key("seq", "park", sequence) }
-func (s *Store) overKey(sequence string) string { return s.key("seq", "over", sequence) }
-func (s *Store) overVersionKey() string         { return s.key("seq", "over") }
+// pausedKey is the hash of paused sequences of partition p, which
+// parkstep.lua reads there; on a cluster the global one (key "seq:paused")
+// is the author's, and the partitions' mirror it.
+func (s *Store) pausedKey(p int) string { return s.pkey(p, "seq", "paused") }
+
+// parkKey is the parking of sequence in partition p.
+func (s *Store) parkKey(p int, sequence string) string { return s.pkey(p, "seq", "park", sequence) }
+func (s *Store) overKey(sequence string) string        { return s.key("seq", "over", sequence) }
+func (s *Store) overVersionKey() string                { return s.key("seq", "over") }
 
 // PauseSequence pauses sequence id from at: no step of it goes out until
 // ResumeSequence. It reports whether the sequence was running; an earlier
 // pause keeps its time.
 func (s *Store) PauseSequence(ctx context.Context, id string, at time.Time) (bool, error) {
-	ok, err := s.rdb.HSetNX(ctx, s.pausedKey(), id, ms(at)).Result()
+	ok, err := s.rdb.HSetNX(ctx, s.key("seq", "paused"), id, ms(at)).Result()
+	if err != nil || !s.sharded() {
+		return ok, wrap("pause sequence", err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for part := range s.partitions() {
+			p.HSetNX(ctx, s.pausedKey(part), id, ms(at))
+		}
+		return nil
+	})
 	return ok, wrap("pause sequence", err)
 }
 
@@ -46,20 +60,31 @@ func (s *Store) PauseSequence(ctx context.Context, id string, at time.Time) (boo
 // resumeseq.lua). It reports whether the sequence was paused and how many
 // jobs it put back.
 func (s *Store) ResumeSequence(ctx context.Context, id string, now time.Time) (bool, int, error) {
-	res, err := scriptResumeSeq.Run(ctx, s.rdb, []string{s.pausedKey(), s.parkKey(id), s.key("queue")}, id, ms(now)).Int64Slice()
-	if err != nil {
-		return false, 0, wrap("resume sequence", err)
+	was, moved := false, 0
+	for p := range s.partitions() {
+		res, err := scriptResumeSeq.Run(ctx, s.rdb, []string{s.pausedKey(p), s.parkKey(p, id), s.pkey(p, "queue")}, id, ms(now)).Int64Slice()
+		if err != nil {
+			return false, 0, wrap("resume sequence", err)
+		}
+		if len(res) != 2 {
+			return false, 0, wrap("resume sequence", fmt.Errorf("unexpected answer %v", res))
+		}
+		was, moved = was || res[0] == 1, moved+int(res[1])
 	}
-	if len(res) != 2 {
-		return false, 0, wrap("resume sequence", fmt.Errorf("unexpected answer %v", res))
+	if s.sharded() {
+		n, err := s.rdb.HDel(ctx, s.key("seq", "paused"), id).Result()
+		if err != nil {
+			return false, 0, wrap("resume sequence", err)
+		}
+		was = n == 1
 	}
-	return res[0] == 1, int(res[1]), nil
+	return was, moved, nil
 }
 
 // PausedSequences returns the paused sequences with the time each was
 // paused.
 func (s *Store) PausedSequences(ctx context.Context) (map[string]time.Time, error) {
-	all, err := s.rdb.HGetAll(ctx, s.pausedKey()).Result()
+	all, err := s.rdb.HGetAll(ctx, s.key("seq", "paused")).Result()
 	if err != nil {
 		return nil, wrap("paused sequences", err)
 	}
@@ -72,8 +97,15 @@ func (s *Store) PausedSequences(ctx context.Context) (map[string]time.Time, erro
 
 // Parked counts the steps of sequence id waiting for its resume.
 func (s *Store) Parked(ctx context.Context, id string) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.parkKey(id)).Result()
-	return n, wrap("count parked steps", err)
+	var n int64
+	for p := range s.partitions() {
+		c, err := s.rdb.ZCard(ctx, s.parkKey(p, id)).Result()
+		if err != nil {
+			return 0, wrap("count parked steps", err)
+		}
+		n += c
+	}
+	return n, nil
 }
 
 // ParkStep, while sequence is paused, takes the drip job j, whose step is
@@ -81,7 +113,8 @@ func (s *Store) Parked(ctx context.Context, id string) (int64, error) {
 // parkstep.lua). It reports whether it parked j; false means the sequence
 // runs and the step may go out.
 func (s *Store) ParkStep(ctx context.Context, sequence string, j newsletter.Job, due time.Time) (bool, error) {
-	n, err := scriptParkStep.Run(ctx, s.rdb, []string{s.pausedKey(), s.parkKey(sequence), s.lane(j), s.key("attempts")},
+	p := s.idPartition(j.Subscriber)
+	n, err := scriptParkStep.Run(ctx, s.rdb, []string{s.pausedKey(p), s.parkKey(p, sequence), s.lane(j), s.attempts(j)},
 		sequence, j.ID(), ms(due)).Int()
 	if err != nil {
 		return false, wrap("park step", err)

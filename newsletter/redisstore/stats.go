@@ -29,11 +29,12 @@ const LeftWithin = 7 * 24 * time.Hour
 
 var scriptTallyUnsub = loadScript("tallyunsub")
 
-func (s *Store) statsKey() string { return s.key("stats") }
+// statsKey is the stats hash of partition p; Counters adds them up.
+func (s *Store) statsKey(p int) string { return s.pkey(p, "stats") }
 
 // CountDownload counts one download of a guide.
 func (s *Store) CountDownload(ctx context.Context) error {
-	return wrap("count download", s.rdb.HIncrBy(ctx, s.statsKey(), "dl", 1).Err())
+	return wrap("count download", s.rdb.HIncrBy(ctx, s.statsKey(0), "dl", 1).Err())
 }
 
 // CountStepSent counts step of sequence as sent when the subscriber's
@@ -51,7 +52,7 @@ func (s *Store) CountStepSent(ctx context.Context, subscriber, key, sequence, st
 	if !ok || sd.SentAt.UnixMilli() < since.UnixMilli() {
 		return nil
 	}
-	return wrap("count step sent", s.rdb.HIncrBy(ctx, s.statsKey(), "sent:"+sequence+"/"+step, 1).Err())
+	return wrap("count step sent", s.rdb.HIncrBy(ctx, s.statsKey(s.idPartition(subscriber)), "sent:"+sequence+"/"+step, 1).Err())
 }
 
 // TallyUnsubscribes counts, for the unsubscribes up to upto not yet
@@ -61,7 +62,19 @@ func (s *Store) CountStepSent(ctx context.Context, subscriber, key, sequence, st
 // took. An unsubscribe is taken once, however many processes tally; one
 // erased before it was tallied counts for nothing.
 func (s *Store) TallyUnsubscribes(ctx context.Context, upto time.Time, limit int) (int, error) {
-	res, err := scriptTallyUnsub.Run(ctx, s.rdb, []string{s.statusKey(newsletter.StatusUnsubscribed), s.statsKey()},
+	took := 0
+	for p := range s.partitions() {
+		n, err := s.tallyUnsubscribes(ctx, p, upto, limit)
+		if took += n; err != nil {
+			return took, err
+		}
+	}
+	return took, nil
+}
+
+// tallyUnsubscribes is TallyUnsubscribes in partition p.
+func (s *Store) tallyUnsubscribes(ctx context.Context, part int, upto time.Time, limit int) (int, error) {
+	res, err := scriptTallyUnsub.Run(ctx, s.rdb, []string{s.statusKey(part, newsletter.StatusUnsubscribed), s.statsKey(part)},
 		ms(upto), limit).StringSlice()
 	if err != nil {
 		return 0, wrap("tally unsubscribes", err)
@@ -99,7 +112,7 @@ func (s *Store) TallyUnsubscribes(ctx context.Context, upto time.Time, limit int
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for field, k := range counts {
-			p.HIncrBy(ctx, s.statsKey(), field, k)
+			p.HIncrBy(ctx, s.statsKey(part), field, k)
 		}
 		return nil
 	})
@@ -128,15 +141,19 @@ func leftField(ledgerKey string) (string, bool) {
 // hour with signups), the size of each status set and, for each letter,
 // its status and sent counter.
 func (s *Store) Counters(ctx context.Context) (*newsletter.Counters, error) {
-	var stats, signups *redis.MapStringStringCmd
+	parts := s.partitions()
+	stats, signups := make([]*redis.MapStringStringCmd, parts), make([]*redis.MapStringStringCmd, parts)
 	var letters *redis.StringSliceCmd
-	statuses := make([]*redis.IntCmd, len(newsletter.Statuses))
+	sets := s.statusSets("") // by partition, then by status
+	statuses := make([]*redis.IntCmd, len(sets))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		stats = p.HGetAll(ctx, s.statsKey())
-		signups = p.HGetAll(ctx, s.key("signups"))
+		for part := range parts {
+			stats[part] = p.HGetAll(ctx, s.statsKey(part))
+			signups[part] = p.HGetAll(ctx, s.pkey(part, "signups"))
+		}
 		letters = p.ZRange(ctx, s.key("letters"), 0, -1)
-		for i, st := range newsletter.Statuses {
-			statuses[i] = p.ZCard(ctx, s.statusKey(st))
+		for i, set := range sets {
+			statuses[i] = p.ZCard(ctx, set)
 		}
 		return nil
 	})
@@ -144,16 +161,22 @@ func (s *Store) Counters(ctx context.Context) (*newsletter.Counters, error) {
 		return nil, wrap("read counters", err)
 	}
 	c := &newsletter.Counters{Statuses: map[newsletter.Status]int{}, StepSent: map[string]int{}, StepLeft: map[string]int{}}
-	for i, st := range newsletter.Statuses {
-		c.Statuses[st] = int(statuses[i].Val())
+	for i, n := range statuses {
+		c.Statuses[newsletter.Statuses[i%len(newsletter.Statuses)]] += int(n.Val())
 	}
-	for _, v := range signups.Val() {
-		n, _ := strconv.Atoi(v)
-		c.Signups += n
+	total := map[string]int{}
+	for part := range parts {
+		for _, v := range signups[part].Val() {
+			n, _ := strconv.Atoi(v)
+			c.Signups += n
+		}
+		for field, v := range stats[part].Val() {
+			n, _ := strconv.Atoi(v)
+			total[field] += n
+		}
 	}
 	letterLeft := map[string]int{}
-	for field, v := range stats.Val() {
-		n, _ := strconv.Atoi(v)
+	for field, n := range total {
 		switch {
 		case field == "dl":
 			c.Downloads = n
@@ -176,11 +199,18 @@ func (s *Store) Counters(ctx context.Context) (*newsletter.Counters, error) {
 	if err != nil {
 		return nil, wrap("read counters", err)
 	}
+	hs := make([]map[string]string, len(ids))
 	for i, f := range fields {
-		v := f.Val()
-		st, _ := v[0].(string)
-		sentText, _ := v[1].(string)
-		sent, _ := strconv.Atoi(sentText)
+		st, _ := f.Val()[0].(string)
+		sent, _ := f.Val()[1].(string)
+		hs[i] = map[string]string{"st": st, "sent": sent}
+	}
+	if err := s.withShadows(ctx, ids, hs); err != nil {
+		return nil, err
+	}
+	for i, h := range hs {
+		st := h["st"]
+		sent, _ := strconv.Atoi(h["sent"])
 		status := newsletter.LetterStatus(st)
 		if sent == 0 && letterLeft[ids[i]] == 0 && status != newsletter.LetterSending && status != newsletter.LetterSent {
 			continue // not gone out (yet): scheduled, held before it started, cancelled

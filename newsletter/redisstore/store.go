@@ -4,8 +4,9 @@
 // Every multi-key change that must hold together is one named Lua script in
 // scripts/ (each commented with its keys and arguments, and tested against a
 // real Redis) or one MULTI/EXEC transaction. Key layout, under a prefix
-// (default "nl:") and, on Redis Cluster, the hash tag "{g}:" after it, so
-// that every key lives in one slot and every script stays atomic there:
+// (default "nl:"); on Redis Cluster a hash tag follows the prefix: the
+// tag of the subscriber's partition for what belongs to subscribers, and
+// "{g}:" for the rest (see partition.go):
 //
 //	sub:<id>        hash    one subscriber (short field names, see fields.go)
 //	emails:<b>      hash    normalized address -> id, for the addresses of
@@ -43,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -54,9 +56,14 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	// tag follows the prefix in every key: empty on one node, a hash tag
-	// on Redis Cluster so that the keys a script touches share a slot.
+	// tag follows the prefix in every global key: empty on one node, the
+	// hash tag "{g}:" on Redis Cluster (see partition.go).
 	tag string
+	// parts are the hash tags of the partitions: one empty tag on one
+	// node, ClusterPartitions tags on Redis Cluster.
+	parts []string
+	// claimTurn picks the partition Claim starts with.
+	claimTurn atomic.Uint32
 	// consents caches consent wordings by version: a version's wording
 	// never changes (create.lua writes it once), and every load of a
 	// subscriber needs it.
@@ -74,15 +81,12 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
 		prefix = "nl:"
 	}
-	s := &Store{rdb: rdb, prefix: prefix}
+	s := &Store{rdb: rdb, prefix: prefix, parts: []string{""}}
 	if _, ok := rdb.(*redis.ClusterClient); ok {
-		s.tag = clusterTag
+		s.tag, s.parts = globalTag, partitionTags
 	}
 	return s
 }
-
-// clusterTag is the hash tag of every key on Redis Cluster.
-const clusterTag = "{g}:"
 
 // Client returns the underlying Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
@@ -98,15 +102,23 @@ func (s *Store) key(parts ...string) string {
 	return k
 }
 
-func (s *Store) subKey(id string) string    { return s.key("sub", id) }
-func (s *Store) ledgerKey(id string) string { return s.key("ledger", id) }
-func (s *Store) statusKey(st newsletter.Status) string {
-	return s.key("status", string(st))
+func (s *Store) subKey(id string) string    { return s.pkey(s.idPartition(id), "sub", id) }
+func (s *Store) ledgerKey(id string) string { return s.pkey(s.idPartition(id), "ledger", id) }
+
+// statusKey is the set of the subscribers of partition p with status st.
+func (s *Store) statusKey(p int, st newsletter.Status) string {
+	return s.pkey(p, "status", string(st))
 }
 func (s *Store) letterKey(id string) string { return s.key("letter", id) }
 
+// shadowKey is letter id's shadow in partition p (see partition.go): on
+// one Redis, the letter's own hash.
+func (s *Store) shadowKey(p int, id string) string { return s.pkey(p, "letter", id) }
+
 // emailKey is the index bucket of a normalized address (EmailBucket).
-func (s *Store) emailKey(email string) string { return s.key("emails", EmailBucket(email)) }
+func (s *Store) emailKey(email string) string {
+	return s.pkey(s.emailPartition(email), "emails", EmailBucket(email))
+}
 
 // EmailBucket names the bucket of the address index that holds a
 // normalized address: four hex digits, the low 16 bits of its FNV-1a hash.
@@ -115,14 +127,20 @@ func (s *Store) emailKey(email string) string { return s.key("emails", EmailBuck
 // million addresses in all); one large hash takes twice the memory per
 // address (`go run ./bench -only layouts`).
 func EmailBucket(email string) string {
-	h := uint32(2166136261)
-	for i := 0; i < len(email); i++ {
-		h ^= uint32(email[i])
-		h *= 16777619
-	}
+	h := fnv16(email)
 	const hexdigits = "0123456789abcdef"
 	b := [4]byte{hexdigits[h>>12&15], hexdigits[h>>8&15], hexdigits[h>>4&15], hexdigits[h&15]}
 	return string(b[:])
+}
+
+// fnv16 is the low 16 bits of the FNV-1a hash of s.
+func fnv16(s string) uint16 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return uint16(h)
 }
 
 // signupSlot is the field of the signups hash that counts subscribers

@@ -13,6 +13,9 @@ import (
 
 // CreateSubscriber stores n unless its address is known (script create.lua).
 func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber, firstDue time.Time) (string, bool, error) {
+	if err := s.limitApart(ctx, &n); err != nil {
+		return "", false, err
+	}
 	keys, args := s.createArgs(n, firstDue, false)
 	res, err := scriptCreate.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
@@ -51,6 +54,9 @@ func (s *Store) Signup(ctx context.Context, n newsletter.NewSubscriber) (id, out
 	if n.Status != newsletter.StatusPending {
 		return "", "", fmt.Errorf("signup: status %q, want pending", n.Status)
 	}
+	if err := s.limitApart(ctx, &n); err != nil {
+		return "", "", err
+	}
 	keys, args := s.createArgs(n, time.Time{}, true)
 	var res []any
 	err = s.durable(ctx, keys[0], func(c redis.Cmdable) error {
@@ -77,8 +83,9 @@ func (s *Store) Signup(ctx context.Context, n newsletter.NewSubscriber) (id, out
 // createArgs are the keys and arguments of create.lua for n; signup
 // applies the signup rules to a known address.
 func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time, signup bool) ([]string, []any) {
-	id := newID()
-	job, due, lane := "", n.At, s.key("queue")
+	p := s.emailPartition(n.Email)
+	id := s.newIDIn(p)
+	job, due, lane := "", n.At, s.pkey(p, "queue")
 	switch {
 	case n.Status == newsletter.StatusPending:
 		j := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
@@ -92,8 +99,8 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time, signu
 		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
 	}
 	args := []any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)}
-	keys := []string{email, s.subKey(id), s.statusKey(n.Status), lane, counter, s.key("consents"), s.key("signups"),
-		s.suppressedKey(), s.statusKey(newsletter.StatusBounced), s.statusKey(newsletter.StatusComplained)}
+	keys := []string{email, s.subKey(id), s.statusKey(p, n.Status), lane, counter, s.pkey(p, "consents"), s.pkey(p, "signups"),
+		s.suppressedKey(n.Email), s.statusKey(p, newsletter.StatusBounced), s.statusKey(p, newsletter.StatusComplained)}
 	if !signup {
 		args = append(args, "", "", 0, 0, 0)
 		return keys, append(args, newFields(n)...)
@@ -103,10 +110,30 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time, signu
 	returning := []any{fStatus, string(newsletter.StatusPending), fName, n.Name, fSequence, n.Sequence, fTZ, n.TZ,
 		fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source, fConsentAt, ms(n.Consent.GivenAt),
 		fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At), fConfirmCount, "1"}
-	args = append(args, "1", s.key("sub")+":", newsletter.ConfirmResendInterval.Milliseconds(), MaxConfirmMails, len(returning)/2)
+	args = append(args, "1", s.pkey(p, "sub")+":", newsletter.ConfirmResendInterval.Milliseconds(), MaxConfirmMails, len(returning)/2)
 	args = append(append(args, returning...), newFields(n)...)
-	keys = append(keys, s.statusKey(newsletter.StatusUnsubscribed), s.key("queue"))
+	keys = append(keys, s.statusKey(p, newsletter.StatusUnsubscribed), s.pkey(p, "queue"))
 	return keys, args
+}
+
+// limitApart counts n against its limit outside create.lua on a cluster,
+// where the limit's counter (by client, not by address) lies in another
+// slot than the address's partition, and then lifts the limit from n. On
+// one Redis it does nothing: create.lua counts in the same atomic step.
+func (s *Store) limitApart(ctx context.Context, n *newsletter.NewSubscriber) error {
+	l := n.Limit
+	if !s.sharded() || l.Max <= 0 || l.Window <= 0 {
+		return nil
+	}
+	count, _, err := s.Hit(ctx, l.Key, n.At, l.Window)
+	if err != nil {
+		return err
+	}
+	if count > int64(l.Max) {
+		return fmt.Errorf("create subscriber: %w", newsletter.ErrLimited)
+	}
+	n.Limit = newsletter.Limit{}
+	return nil
 }
 
 func createResult(res []any) (string, bool, error) {
@@ -192,7 +219,7 @@ func (s *Store) withConsent(ctx context.Context, sub *newsletter.Subscriber) (*n
 			sub.Consent.Text = text.(string)
 			return sub, nil
 		}
-		text, err := s.rdb.HGet(ctx, s.key("consents"), v).Result()
+		text, err := s.rdb.HGet(ctx, s.pkey(s.idPartition(sub.ID), "consents"), v).Result()
 		if err != nil && err != redis.Nil {
 			return nil, wrap("load consent wording", err)
 		}
@@ -213,7 +240,7 @@ func (s *Store) LetterRecipient(ctx context.Context, letterID, id, key string) (
 	var h *redis.MapStringStringCmd
 	var recorded *redis.BoolCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		st = p.HGet(ctx, s.letterKey(letterID), "st")
+		st = p.HGet(ctx, s.shadowKey(s.idPartition(id), letterID), "st")
 		h = p.HGetAll(ctx, s.subKey(id))
 		recorded = p.HExists(ctx, s.ledgerKey(id), key)
 		return nil
@@ -245,16 +272,17 @@ func (s *Store) Resignup(ctx context.Context, id string, n newsletter.NewSubscri
 	if err != nil {
 		return wrap("re-signup", err)
 	}
+	part := s.idPartition(id)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if n.Consent.Version != "" {
-			p.HSetNX(ctx, s.key("consents"), n.Consent.Version, n.Consent.Text)
+			p.HSetNX(ctx, s.pkey(part, "consents"), n.Consent.Version, n.Consent.Text)
 		}
-		p.ZRem(ctx, s.statusKey(newsletter.Status(old)), id)
-		p.ZAdd(ctx, s.statusKey(newsletter.StatusPending), redis.Z{Score: float64(n.At.UnixMilli()), Member: id})
+		p.ZRem(ctx, s.statusKey(part, newsletter.Status(old)), id)
+		p.ZAdd(ctx, s.statusKey(part, newsletter.StatusPending), redis.Z{Score: float64(n.At.UnixMilli()), Member: id})
 		p.HSet(ctx, s.subKey(id), fStatus, string(newsletter.StatusPending), fName, n.Name, fSequence, n.Sequence,
 			fTZ, n.TZ, fUpdated, ms(n.At), fConsentVer, n.Consent.Version, fConsentSrc, n.Consent.Source,
 			fConsentAt, ms(n.Consent.GivenAt), fConsentIP, n.Consent.IP, fConfirmedAt, "0", fConfirmMail, ms(n.At))
-		p.ZRem(ctx, s.key("queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID())
+		p.ZRem(ctx, s.pkey(part, "queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}.ID())
 		confirm := newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
 		p.ZAdd(ctx, s.lane(confirm), redis.Z{Score: float64(n.At.UnixMilli()), Member: confirm.ID()})
 		return nil
@@ -280,8 +308,9 @@ func (s *Store) Confirm(ctx context.Context, id string, at, firstDue time.Time) 
 	if !firstDue.IsZero() {
 		due = ms(firstDue)
 	}
-	keys := []string{s.subKey(id), s.statusKey(newsletter.StatusPending), s.statusKey(newsletter.StatusConfirmed),
-		s.key("queue"), s.key("urgent")}
+	p := s.idPartition(id)
+	keys := []string{s.subKey(id), s.statusKey(p, newsletter.StatusPending), s.statusKey(p, newsletter.StatusConfirmed),
+		s.pkey(p, "queue"), s.pkey(p, "urgent")}
 	var n int
 	err := s.durable(ctx, keys[0], func(c redis.Cmdable) error {
 		var err error
@@ -305,9 +334,10 @@ func (s *Store) SetStatus(ctx context.Context, id string, status newsletter.Stat
 	if err != nil {
 		return wrap("set status", err)
 	}
+	part := s.idPartition(id)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, s.statusKey(newsletter.Status(old)), id)
-		p.ZAdd(ctx, s.statusKey(status), redis.Z{Score: float64(at.UnixMilli()), Member: id})
+		p.ZRem(ctx, s.statusKey(part, newsletter.Status(old)), id)
+		p.ZAdd(ctx, s.statusKey(part, status), redis.Z{Score: float64(at.UnixMilli()), Member: id})
 		p.HSet(ctx, s.subKey(id), fStatus, string(status), fUpdated, ms(at))
 		if status != newsletter.StatusConfirmed {
 			drip, confirm := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
@@ -334,8 +364,10 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	if c, _ := v[1].(string); !fromMS(c).IsZero() {
 		slot = strconv.FormatInt(signupSlot(fromMS(c)), 10)
 	}
-	keys := append([]string{s.subKey(id), s.ledgerKey(id), s.emailKey(email), s.key("signups"), s.key("queue"), s.key("attempts"), s.key("urgent"),
-		s.suppressedKey(), s.softKey(id)}, s.statusSets("")...)
+	p := s.idPartition(id)
+	bucket := s.pkey(p, "emails", EmailBucket(email)) // the address's bucket (any key of p when unknown)
+	keys := append([]string{s.subKey(id), s.ledgerKey(id), bucket, s.pkey(p, "signups"), s.pkey(p, "queue"), s.pkey(p, "attempts"),
+		s.pkey(p, "urgent"), s.pkey(p, "suppressed"), s.softKey(id)}, s.statusSetsIn(p, "")...)
 	var present int
 	err = s.durable(ctx, keys[0], func(c redis.Cmdable) error {
 		var err error
@@ -364,13 +396,15 @@ func (s *Store) Sends(ctx context.Context, id string) ([]newsletter.Send, error)
 // Enrolled lists the ids of confirmed subscribers in sequence.
 func (s *Store) Enrolled(ctx context.Context, sequence string) ([]string, error) {
 	var out []string
-	err := s.scanFields(ctx, s.statusKey(newsletter.StatusConfirmed), []string{fSequence}, func(m member, v []string) {
-		if v[0] == sequence {
-			out = append(out, m.id)
+	for p := range s.partitions() {
+		err := s.scanFields(ctx, s.statusKey(p, newsletter.StatusConfirmed), []string{fSequence}, func(m member, v []string) {
+			if v[0] == sequence {
+				out = append(out, m.id)
+			}
+		})
+		if err != nil {
+			return nil, wrap("list enrolled", err)
 		}
-	})
-	if err != nil {
-		return nil, wrap("list enrolled", err)
 	}
 	return out, nil
 }

@@ -35,8 +35,11 @@ const fReason = "r"
 
 var scriptSuppress = loadScript("suppress")
 
-func (s *Store) suppressedKey() string    { return s.key("suppressed") }
-func (s *Store) softKey(id string) string { return s.key("soft", id) }
+// suppressedKey is the suppression list of email's partition.
+func (s *Store) suppressedKey(email string) string {
+	return s.pkey(s.emailPartition(email), "suppressed")
+}
+func (s *Store) softKey(id string) string { return s.pkey(s.idPartition(id), "soft", id) }
 
 // Suppress puts email on the suppression list with reason (an address
 // keeps its first entry) and, when it has a subscriber, moves that
@@ -56,12 +59,14 @@ func (s *Store) Suppress(ctx context.Context, email string, status newsletter.St
 
 // suppress runs suppress.lua for email and its subscriber id ("" for none).
 func (s *Store) suppress(ctx context.Context, email, id string, status newsletter.Status, reason string, at time.Time) (bool, error) {
+	p := s.emailPartition(email)
 	sub := s.subKey(id)
 	if id == "" {
-		sub = s.subKey("-") // declared, never there
+		sub = s.pkey(p, "sub", "-") // declared, never there
 	}
 	drip, confirm := newsletter.Job{Kind: newsletter.JobDrip, Subscriber: id}, newsletter.Job{Kind: newsletter.JobConfirm, Subscriber: id}
-	keys := append([]string{s.suppressedKey(), sub, s.statusKey(status), s.lane(drip), s.lane(confirm)}, s.statusSets("")...)
+	keys := append([]string{s.suppressedKey(email), sub, s.statusKey(p, status), s.pkey(p, "queue"), s.pkey(p, "urgent")},
+		s.statusSetsIn(p, "")...)
 	n, err := scriptSuppress.Run(ctx, s.rdb, keys, email, id, string(status), at.UnixMilli(), oneLine(reason),
 		drip.ID(), confirm.ID()).Int()
 	if err != nil {
@@ -88,13 +93,15 @@ func (s *Store) BounceSubscriber(ctx context.Context, id, reason string, at time
 // Suppressions lists the suppression list, newest first (by address
 // when two have the same time).
 func (s *Store) Suppressions(ctx context.Context) ([]newsletter.Suppression, error) {
-	h, err := s.rdb.HGetAll(ctx, s.suppressedKey()).Result()
-	if err != nil {
-		return nil, wrap("list suppressions", err)
-	}
-	out := make([]newsletter.Suppression, 0, len(h))
-	for email, v := range h {
-		out = append(out, decodeSuppression(email, v))
+	var out []newsletter.Suppression
+	for p := range s.partitions() {
+		h, err := s.rdb.HGetAll(ctx, s.pkey(p, "suppressed")).Result()
+		if err != nil {
+			return nil, wrap("list suppressions", err)
+		}
+		for email, v := range h {
+			out = append(out, decodeSuppression(email, v))
+		}
 	}
 	slices.SortFunc(out, func(a, b newsletter.Suppression) int {
 		if c := b.At.Compare(a.At); c != 0 {
@@ -108,7 +115,7 @@ func (s *Store) Suppressions(ctx context.Context) ([]newsletter.Suppression, err
 // Suppression returns the list's entry for email; ErrNotFound when the
 // address is not on it.
 func (s *Store) Suppression(ctx context.Context, email string) (newsletter.Suppression, error) {
-	v, err := s.rdb.HGet(ctx, s.suppressedKey(), email).Result()
+	v, err := s.rdb.HGet(ctx, s.suppressedKey(email), email).Result()
 	if err != nil {
 		return newsletter.Suppression{}, wrap("find suppression", err)
 	}
@@ -118,7 +125,7 @@ func (s *Store) Suppression(ctx context.Context, email string) (newsletter.Suppr
 // Unsuppress takes email off the suppression list; ErrNotFound when it was
 // not on it. Its subscriber keeps its status.
 func (s *Store) Unsuppress(ctx context.Context, email string) error {
-	n, err := s.rdb.HDel(ctx, s.suppressedKey(), email).Result()
+	n, err := s.rdb.HDel(ctx, s.suppressedKey(email), email).Result()
 	if err != nil {
 		return wrap("remove suppression", err)
 	}

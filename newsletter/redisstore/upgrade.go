@@ -50,6 +50,10 @@ func (s *Store) Upgrade(ctx context.Context) (int, error) {
 	if layout.Val() == Layout && old.Val() == 0 {
 		return 0, nil
 	}
+	if s.sharded() {
+		// Cluster support came with layout 3: no older data to move.
+		return 0, wrap("upgrade", s.rdb.Set(ctx, s.key("layout"), Layout, 0).Err())
+	}
 	moved, cursor := 0, uint64(0)
 	for {
 		fields, next, err := s.rdb.HScan(ctx, s.key("emails"), cursor, "", upgradeChunk).Result()

@@ -12,9 +12,10 @@ import (
 
 // fanOut turns a letter that is due into one queued send per recipient,
 // unless the late-letter guard holds it: then the letter waits for the
-// author, and no recipient list is taken.
+// author, and no recipient is taken. The store pages through the
+// recipients: the worker never holds the whole list.
 func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
-	l, ids, err := w.Store.StartLetter(ctx, j.Letter, w.Clock.Now(), w.LateLetterGrace)
+	l, n, err := w.Store.FanOutLetter(ctx, j.Letter, w.Clock.Now(), w.LateLetterGrace)
 	if errors.Is(err, newsletter.ErrHeld) {
 		w.Log.Warn("letter held: it could not start within LATE_LETTER_GRACE of its time; it waits for the author",
 			"letter", j.Letter, "grace", w.LateLetterGrace)
@@ -26,10 +27,7 @@ func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Store.FinishFanOut(ctx, l.ID, ids, w.Clock.Now()); err != nil {
-		return err
-	}
-	w.Log.Info("letter fanned out", "letter", l.ID, "recipients", len(ids))
+	w.Log.Info("letter fanned out", "letter", l.ID, "recipients", n)
 	return nil
 }
 

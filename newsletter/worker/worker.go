@@ -31,8 +31,9 @@ type Store interface {
 	LetterRecipient(ctx context.Context, letterID, id, key string) (newsletter.LetterStatus, *newsletter.Subscriber, bool, error)
 	SetStatus(ctx context.Context, id string, status newsletter.Status, at time.Time) error
 	Letter(ctx context.Context, id string) (*newsletter.Letter, error)
-	StartFanOut(ctx context.Context, id string) (*newsletter.Letter, []string, error)
-	FinishFanOut(ctx context.Context, id string, recipients []string, now time.Time) error
+	// FanOutLetter starts a due letter (ErrHeld past the grace) and
+	// queues one send per recipient, returning how many.
+	FanOutLetter(ctx context.Context, id string, now time.Time, grace time.Duration) (*newsletter.Letter, int, error)
 	Enrolled(ctx context.Context, sequence string) ([]string, error)
 	SequenceVersion(ctx context.Context, sequence string) (string, error)
 	SetSequenceVersion(ctx context.Context, sequence, hash string) error

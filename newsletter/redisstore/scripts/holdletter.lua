@@ -17,7 +17,10 @@
 --
 -- KEYS[1] the letter hash, KEYS[2] the queue
 -- ARGV[1] now (ms), ARGV[2] grace (ms; 0 never holds),
--- ARGV[3] the letter's fan-out job id, ARGV[4] "start" or ""
+-- ARGV[3] the letter's fan-out job id, ARGV[4] "start" or "",
+-- ARGV[5] sends settled and ARGV[6] last progress (ms), both "" to read
+-- them from the letter hash (on a cluster they live in the partitions'
+-- shadows, and the caller sums them: see partition.go)
 --
 -- Returns {status after the call ("" when there is no letter), 1 when this
 -- call held it else 0}.
@@ -36,8 +39,12 @@ if st == 'scheduled' then
   reason = 'late'
 elseif st == 'sending' then
   local rc = tonumber(v[7] or '-1') or -1
-  if rc < 0 or num(v[8]) + num(v[9]) + num(v[10]) < rc then
-    from = math.max(num(v[2]), num(v[4]), num(v[5]), num(v[6]))
+  local done, pg = num(v[8]) + num(v[9]) + num(v[10]), num(v[6])
+  if ARGV[5] ~= '' then
+    done, pg = num(ARGV[5]), num(ARGV[6])
+  end
+  if rc < 0 or done < rc then
+    from = math.max(num(v[2]), num(v[4]), num(v[5]), pg)
     reason = 'stalled'
   end
 else

@@ -8,7 +8,8 @@
 -- KEYS[1] the subscriber hash
 -- KEYS[2] the subscriber's ledger (hash key -> send, see ledger.go)
 -- KEYS[3] the job queue, KEYS[4] attempts
--- KEYS[5] the letter hash (any key when no letter is concerned)
+-- KEYS[5] the letter hash, or on a cluster its shadow in the subscriber's
+-- partition (any key when no letter is concerned)
 -- KEYS[6] the breaker's count of sends refused in a row (see sending.go)
 -- ARGV[1] ledger key ("" when nothing was sent), ARGV[2] ledger value,
 -- ARGV[3] job id, ARGV[4] next due (ms) or "" to remove the job,
@@ -25,7 +26,9 @@
 -- counter moving is its progress: 'pg' is when it last moved, which the
 -- late-letter guard reads.
 --
--- Returns 1 when the ledger entry is new, 0 otherwise.
+-- Returns 1 when the ledger entry is new, 0 otherwise, plus 2 when this
+-- send settled the last of the letter's sends (of the partition's, on a
+-- cluster, where the caller then looks at the whole letter).
 local status = redis.call('HGET', KEYS[1], 's')
 local alive = status ~= false
 local fresh = 0
@@ -54,6 +57,7 @@ if ARGV[7] ~= '' and not duplicate then
   local done = tonumber(v[2] or '0') + tonumber(v[3] or '0') + tonumber(v[4] or '0')
   if rc >= 0 and v[5] == 'sending' and done >= rc then
     redis.call('HSET', KEYS[5], 'st', 'sent', 'done', ARGV[6])
+    return fresh + 2
   end
 end
 return fresh

@@ -7,7 +7,9 @@
 -- the guard's grace counts from the release.
 --
 -- KEYS[1] the letter hash, KEYS[2] the queue, KEYS[3] the parked set
--- ARGV[1] now (ms), ARGV[2] the letter's fan-out job id
+-- ARGV[1] now (ms), ARGV[2] the letter's fan-out job id, ARGV[3] the
+-- sends settled, or "" to read them from the letter hash (on a cluster
+-- the caller sums the partitions' shadows)
 --
 -- Returns "ok", or the letter's status when it is not held ("" when there
 -- is no letter).
@@ -35,7 +37,8 @@ local next = 'sending'
 if rc < 0 then
   next = 'scheduled'
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-elseif (tonumber(v[2] or '0') or 0) + (tonumber(v[3] or '0') or 0) + (tonumber(v[4] or '0') or 0) >= rc then
+elseif (ARGV[3] ~= '' and tonumber(ARGV[3]) or
+    (tonumber(v[2] or '0') or 0) + (tonumber(v[3] or '0') or 0) + (tonumber(v[4] or '0') or 0)) >= rc then
   next = 'sent'
   redis.call('HSET', KEYS[1], 'done', ARGV[1])
 end

@@ -1,0 +1,137 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/satina/newsletter/newsletter"
+)
+
+// FanOutPage is how many recipients FanOutLetter reads and queues at a
+// time: the worker's memory during a fan-out is a page, not the list.
+var FanOutPage = 5000
+
+// FanOutLetter begins letter id's fan-out at now, as StartLetter does (a
+// letter past the grace is held: ErrHeld), and queues one send per
+// recipient, page by page and partition by partition (script page.lua
+// reads each page after the last, so that subscribers who come or go
+// meanwhile shift nothing), then records the count. A second run after a
+// crash queues nothing twice (ZADD NX). It returns the letter and the
+// number of recipients.
+func (s *Store) FanOutLetter(ctx context.Context, id string, now time.Time, grace time.Duration) (*newsletter.Letter, int, error) {
+	st, _, err := s.holdLetter(ctx, id, now, grace, true)
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case st == "":
+		return nil, 0, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
+	case st == newsletter.LetterHeld:
+		return nil, 0, fmt.Errorf("letter %s: %w", id, newsletter.ErrHeld)
+	case st != newsletter.LetterSending:
+		return nil, 0, fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
+	}
+	l, err := s.Letter(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	for p := range s.partitions() {
+		n, err := s.fanOutPartition(ctx, l, p, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += n
+	}
+	if err := s.fannedOut(ctx, id, total, now); err != nil {
+		return nil, 0, err
+	}
+	l.Recipients = total
+	return l, total, nil
+}
+
+// fanOutPartition queues the sends of letter l to the subscribers of
+// partition p confirmed by its send time, a page at a time, and gives the
+// partition's shadow its count (on a cluster).
+func (s *Store) fanOutPartition(ctx context.Context, l *newsletter.Letter, p int, now time.Time) (int, error) {
+	set, queue := s.statusKey(p, newsletter.StatusConfirmed), s.pkey(p, "queue")
+	last, lastScore := "", "0"
+	until := float64(l.SendAt.UnixMilli())
+	score := float64(now.UnixMilli())
+	n := 0
+	for {
+		flat, err := scriptPage.Run(ctx, s.rdb, []string{set}, last, lastScore, FanOutPage).StringSlice()
+		if err != nil {
+			return n, wrap("fan out", err)
+		}
+		ids := make([]string, 0, len(flat)/2)
+		end := false
+		for i := 0; i+1 < len(flat); i += 2 {
+			sc, _ := strconv.ParseFloat(flat[i+1], 64)
+			if sc > until {
+				end = true // confirmed after the send time, as the rest
+				break
+			}
+			ids = append(ids, flat[i])
+		}
+		if len(flat) >= 2 {
+			last, lastScore = flat[len(flat)-2], flat[len(flat)-1]
+		}
+		if ids, err = s.keepOutOfSequence(ctx, l, p, ids); err != nil {
+			return n, err
+		}
+		if len(ids) > 0 {
+			zs := make([]redis.Z, len(ids))
+			for i, sid := range ids {
+				zs[i] = redis.Z{Score: score, Member: newsletter.Job{Kind: newsletter.JobLetterSend, Letter: l.ID, Subscriber: sid}.ID()}
+			}
+			if err := s.rdb.ZAddNX(ctx, queue, zs...).Err(); err != nil {
+				return n, wrap("fan out", err)
+			}
+			n += len(ids)
+		}
+		if end || len(flat)/2 < FanOutPage {
+			break
+		}
+	}
+	if s.sharded() {
+		_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+			pl.HSet(ctx, s.shadowKey(p, l.ID), "rc", n)
+			pl.HSetNX(ctx, s.shadowKey(p, l.ID), "st", string(newsletter.LetterSending))
+			return nil
+		})
+		if err != nil {
+			return n, wrap("fan out", err)
+		}
+	}
+	return n, nil
+}
+
+// keepOutOfSequence leaves out of ids, for a letter that skips readers
+// still in a sequence, those with a drip job queued in partition p.
+func (s *Store) keepOutOfSequence(ctx context.Context, l *newsletter.Letter, p int, ids []string) ([]string, error) {
+	if !l.SkipInSequence || len(ids) == 0 {
+		return ids, nil
+	}
+	cmds := make([]*redis.FloatCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		for i, sid := range ids {
+			cmds[i] = pl.ZScore(ctx, s.pkey(p, "queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: sid}.ID())
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("letter recipients", err)
+	}
+	kept := ids[:0]
+	for i, c := range cmds {
+		if errors.Is(c.Err(), redis.Nil) {
+			kept = append(kept, ids[i])
+		}
+	}
+	return kept, nil
+}
