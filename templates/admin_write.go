@@ -17,8 +17,6 @@ type AdminWrite struct {
 	// Autosave: the page's script saves the text as a draft while she
 	// types (a new letter or a draft; never a scheduled letter).
 	Autosave bool
-	// Restored says the text came back through a new sign-in.
-	Restored bool
 }
 
 // AdminConfirm is the confirmation step: exactly whom and when.

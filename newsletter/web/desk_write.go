@@ -34,7 +34,6 @@ func (s *Server) composePage(c *fiber.Ctx) error {
 	loc := s.deskZone(c)
 	f := &templates.AdminCompose{TZ: loc.String(), Archive: true}
 	d := templates.AdminDesk{Page: "compose", Compose: f, Notice: draftNotices[c.Query("done")]}
-	f.Write.Restored = c.Query("done") == "restored"
 	if id := c.Query("id"); id != "" {
 		l, err := s.cfg.Store.Letter(c.UserContext(), id)
 		if err != nil && !errors.Is(err, newsletter.ErrNotFound) {

@@ -17,6 +17,10 @@ const templatePrefix = "The body's template does not render: "
 // templateLine finds the line (and column) in a Go template error.
 var templateLine = regexp.MustCompile(`template: [^:]*:(\d+)(?::\d+)?: (.*)$`)
 
+// goInner is what Go's message says of the template's inside: which
+// template and action, which function.
+var goInner = regexp.MustCompile(`^executing "[^"]*" at <[^>]*>: |error calling \w+: `)
+
 // templateWords are the Go template messages she may meet, in words. Each
 // pattern is matched against the message after the line number; ${1} is
 // the name it caught.
@@ -61,11 +65,7 @@ func plainTemplate(msg string) string {
 	}
 	if says == "" {
 		// Go's own words, without the template's inner names.
-		says = m[2]
-		if i := strings.LastIndex(says, ": "); i >= 0 {
-			says = says[i+2:]
-		}
-		says = "this {{ … }} does not work: " + says + "."
+		says = "this {{ … }} does not work: " + goInner.ReplaceAllString(m[2], "") + "."
 	}
 	return "There is a mistake on line " + m[1] + ": " + says
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -59,6 +60,14 @@ func (s *Server) keepText(c *fiber.Ctx, csrfErr error) error {
 			"message": "You were signed out. Your text is kept in this browser; sign in again to save it."})
 	}
 	f := composeForm(c)
+	if strings.TrimSpace(f.Subject) == "" && strings.TrimSpace(f.Markdown) == "" {
+		// Not a letter (Send it now of a held one, say): nothing to keep.
+		if in {
+			return s.deskError(c, csrfErr)
+		}
+		return s.page(c.Status(fiber.StatusUnauthorized), "admin_login", templates.AdminLogin{
+			Site: s.cfg.Site, CSRF: s.loginCSRF(c), Error: "You were signed out. Please sign in again."})
+	}
 	if in {
 		d := templates.AdminDesk{Page: "compose", Compose: f,
 			Error: "This page was open so long that its form expired. Your text is all here: press the button again."}
@@ -82,7 +91,6 @@ func carryForm(c *fiber.Ctx) *templates.AdminCompose {
 		SkipInSequence: formBool(c.FormValue("carry_skip_in_sequence")),
 		Errors:         map[string]string{},
 	}
-	f.Write.Restored = true
 	return f
 }
 

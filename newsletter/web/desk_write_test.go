@@ -132,6 +132,11 @@ func TestDeskKeepsTextThroughSignIn(t *testing.T) {
 	if body := status(t, res, http.StatusUnauthorized); !strings.Contains(body, `"error":"signed-out"`) {
 		t.Errorf("autosave signed out: %s", body)
 	}
+	// A form that holds no letter (Send it now of a held one) carries nothing.
+	res = must(a.Client.PostForm(a.URL+"/admin/compose", url.Values{"csrf": {d.csrf}, "action": {"release"}, "letter": {id}}))
+	if page := status(t, res, http.StatusUnauthorized); strings.Contains(page, "carry") {
+		t.Error("an empty form was carried into the sign-in")
+	}
 	// A form from another site is not carried.
 	req, _ := http.NewRequest("POST", a.URL+"/admin/compose", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
