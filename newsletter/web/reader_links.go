@@ -2,8 +2,11 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"mime"
 	"path"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -119,18 +122,52 @@ func (s *Server) mePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Times in the reader's own zone, else the author's.
+	loc := s.authorZone()
+	if z, err := time.LoadLocation(ex.TZ); err == nil && ex.TZ != "" {
+		loc = z
+	}
+	in := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.In(loc)
+	}
+	series := ex.Sequence
+	if q, ok := s.cfg.Service.Sequences.Get(ex.Sequence); ok && q.Title != "" {
+		series = q.Title
+	}
 	data := templates.Me{
-		Site: s.cfg.Site, Token: c.Params("token"), Email: ex.Email, Name: ex.Name, Status: string(ex.Status),
-		Sequence: ex.Sequence, Step: ex.Step, TZ: ex.TZ, CreatedAt: ex.CreatedAt,
-		Consent: templates.MeConsent{Text: ex.Consent.Text, Version: ex.Consent.Version, Source: ex.Consent.Source,
-			IP: ex.Consent.IP, GivenAt: ex.Consent.GivenAt, ConfirmedAt: ex.Consent.ConfirmedAt},
+		Site: s.cfg.Site, Token: c.Params("token"), Email: ex.Email, Name: ex.Name, Status: orWord(meStatus, string(ex.Status)),
+		Sequence: series, Step: ex.Step, TZ: ex.TZ, CreatedAt: in(ex.CreatedAt),
+		Consent: templates.MeConsent{Text: ex.Consent.Text, Version: ex.Consent.Version, Source: orWord(meSource, ex.Consent.Source),
+			IP: ex.Consent.IP, GivenAt: in(ex.Consent.GivenAt), ConfirmedAt: in(ex.Consent.ConfirmedAt)},
 		UnsubscribeURL: s.cfg.Composer.Links.Unsubscribe(id),
 	}
 	for _, sd := range ex.Sends {
-		data.Sends = append(data.Sends, templates.MeSend{Kind: sd.Kind, Subject: sd.Subject, SentAt: sd.SentAt})
+		data.Sends = append(data.Sends, templates.MeSend{Kind: orWord(meKind, sd.Kind), Subject: sd.Subject, SentAt: in(sd.SentAt)})
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.page(c, "me", data)
+}
+
+// The words /me uses for what the store keeps as codes; its export keeps
+// the codes.
+var (
+	meStatus = map[string]string{"pending": "Waiting for you to confirm", "confirmed": "Subscribed",
+		"unsubscribed": "Unsubscribed", "bounced": "Your mail server refused our mail, so none is sent",
+		"complained": "You marked a mail as spam, so none is sent"}
+	meSource = map[string]string{"form": "the signup form on this site", "api": "a signup form on another site",
+		"import": "a list the author moved here from another service"}
+	meKind = map[string]string{"confirm": "Asking you to confirm", "step": "Welcome letter", "letter": "Letter"}
+)
+
+// orWord is words[code], or code itself when it has no words.
+func orWord(words map[string]string, code string) string {
+	if w, ok := words[code]; ok {
+		return w
+	}
+	return code
 }
 
 func (s *Server) meExport(c *fiber.Ctx) error {
@@ -179,10 +216,11 @@ func (s *Server) download(c *fiber.Ctx) error {
 	s.cfg.Service.CountGuideReader(c.UserContext(), id)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if g.Markdown {
-		body, err := markdown.HTML(string(g.Data))
+		body, err := markdown.HTML(withoutTitle(string(g.Data), g.Title))
 		if err != nil {
 			return err
 		}
+		body = paperBoxes(body)
 		return s.page(c, "guide", templates.Guide{Site: s.cfg.Site, Title: g.Title, Body: body})
 	}
 	ct := g.ContentType
@@ -192,4 +230,37 @@ func (s *Server) download(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+path.Base(g.Name)+`"`)
 	return c.Send(g.Data)
+}
+
+// withoutTitle drops the guide's first line when it is the "# " heading
+// of its title: the page shows the title as its heading once already.
+func withoutTitle(md, title string) string {
+	rest := md
+	for rest != "" {
+		line, after, _ := strings.Cut(rest, "\n")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" {
+			rest = after
+			continue
+		}
+		if h, ok := strings.CutPrefix(trimmed, "# "); ok && strings.TrimSpace(strings.TrimRight(strings.TrimSpace(h), "#")) == strings.TrimSpace(title) {
+			return after
+		}
+		return md
+	}
+	return md
+}
+
+// checkboxes are the boxes a Markdown task list ("- [ ] …") becomes, and
+// the printed boxes the guide shows instead: a checklist to tick on paper,
+// not form controls without a label.
+var checkboxes = strings.NewReplacer(
+	`<input disabled="" type="checkbox">`, `<span aria-hidden="true">☐</span>`,
+	`<input checked="" disabled="" type="checkbox">`, `<span aria-hidden="true">☑</span>`,
+)
+
+// paperBoxes replaces a rendered guide's task-list checkboxes by boxes to
+// tick on paper.
+func paperBoxes(body template.HTML) template.HTML {
+	return template.HTML(checkboxes.Replace(string(body))) // static markup for static markup
 }

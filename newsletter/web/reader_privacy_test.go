@@ -55,7 +55,7 @@ func TestExportAndErase(t *testing.T) {
 	me := a.Links.Me(sub.ID)
 
 	page := status(t, must(a.Client.Get(me)), http.StatusOK)
-	for _, want := range []string{"pat@example.org", "Pat Private", newsletter.ConsentText[:40], "confirmed"} {
+	for _, want := range []string{"pat@example.org", "Pat Private", newsletter.ConsentText[:40], "Subscribed"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/me page lacks %q", want)
 		}

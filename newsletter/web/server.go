@@ -127,7 +127,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.recoverer, s.securityHeaders)
+	a.Use(s.recoverer, s.securityHeaders, compressText())
 	// The signup limit counts every POST /subscribe, also those whose body
 	// is refused; the admin guard answers a locked-out client 429 before
 	// its body is read (guard_guess.go).
