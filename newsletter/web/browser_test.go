@@ -103,9 +103,14 @@ func TestBrowser(t *testing.T) {
 	// On a phone: nothing is wider than the screen.
 	run(t, ctx, "phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	shots := os.Getenv("SCREENSHOT_DIR")
+	sent, err := a.Store.ListLetters(t.Context(), "sent", 1)
+	if err != nil || len(sent) != 1 {
+		t.Fatalf("the sent letter: %v %v", sent, err)
+	}
 	for _, p := range []struct{ name, path string }{
 		{"overview", "/admin"}, {"compose", "/admin/compose"}, {"subscribers", "/admin/subscribers"},
 		{"sequences", "/admin/sequences"}, {"step", "/admin/sequences/guide/steps/01-guide.md"},
+		{"letter", "/admin/letters/" + sent[0].ID},
 	} {
 		run(t, ctx, p.name, chromedp.Navigate(a.URL+p.path), chromedp.WaitVisible(chromedp.CSS("nav.desk")))
 		if p.name == "compose" {

@@ -25,7 +25,9 @@ import (
 //   - sign out and in again: the draft is there, word for word;
 //   - schedule it for three minutes from now: the confirmation shows the
 //     exact number of readers; confirmed, it has Undo, which takes it
-//     back to a draft, and nothing is sent when its time comes.
+//     back to a draft, and nothing is sent when its time comes;
+//   - signed out while writing a new letter: the browser keeps the text
+//     and offers it back once she has signed in again.
 //
 // With SCREENSHOT_DIR set, it saves laptop-sized screenshots of the
 // overview, the editor and the send confirmation there (the README's).
@@ -140,6 +142,28 @@ func TestBrowserWrite(t *testing.T) {
 		t.Fatalf("after Undo and its time: %s, %d mails", l.Status, len(a.SMTP.Messages()))
 	}
 
+	// Signed out (in another tab) while writing a new letter: the desk
+	// says so, and the browser keeps the text until she is back.
+	run(t, ctx, "a new letter", chromedp.Navigate(a.URL+"/admin/compose"), chromedp.WaitVisible(chromedp.ID("subject")))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch("/admin/logout", {method: "POST", redirect: "manual",
+		body: new URLSearchParams({csrf: document.querySelector("input[name=csrf]").value})}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "write, signed out",
+		chromedp.SendKeys(chromedp.ID("subject"), "Kept"),
+		chromedp.SendKeys(chromedp.ID("markdown"), "Not lost.\nReally."),
+	)
+	waitFor(t, ctx, "#autosave-status", "You were signed out. Your text is kept in this browser: sign in again")
+	signInTo()
+	run(t, ctx, "back to Write",
+		chromedp.Navigate(a.URL+"/admin/compose"),
+		chromedp.WaitVisible(chromedp.ID("autosave-use")),
+		chromedp.Click(chromedp.ID("autosave-use")),
+	)
+	if v := value(t, ctx, "#markdown"); v != "Not lost.\nReally." || value(t, ctx, "#subject") != "Kept" {
+		t.Errorf("the kept text came back as %q", v)
+	}
+	waitFor(t, ctx, "#autosave-status", "Saved as a draft")
 	t.Logf("browser write test: %v", time.Since(began).Round(time.Millisecond))
 }
 
