@@ -121,9 +121,9 @@ func percent(n, total int) string {
 
 // Sizes of the signup chart, in viewBox units.
 const (
-	chartW, chartH = 560, 150
-	chartTop       = 18 // room for the count above the tallest bar
-	chartBottom    = 20 // room for the day under each bar
+	chartW, chartH = 640, 150
+	chartTop       = 20 // room for the count above the tallest bar
+	chartBottom    = 22 // room for the day under each bar
 	chartGap       = 6
 )
 
