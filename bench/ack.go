@@ -54,6 +54,7 @@ func benchAck(e *env) error {
 
 	per := e.opt.signupN / 4
 	var a, r []loadResult
+	unacked := map[string]int{}
 	for round := range 4 {
 		for _, who := range []string{"alone", "replica"} {
 			if round%2 == 1 {
@@ -61,9 +62,13 @@ func benchAck(e *env) error {
 			}
 			url := map[string]string{"alone": urlAlone, "replica": urlRepl}[who]
 			res := runLoad(loadSpec{URL: url, Conns: e.opt.conns, Requests: per, Warmup: 200, Tag: fmt.Sprintf("ack%s%d", who, round)})
-			if res.Errors > 0 {
-				return fmt.Errorf("%s answered %v (want only 202)", who, res.Codes)
+			// A 503 is the promise at work (no replica held it within
+			// redisstore.AckTimeout; the client tries again): counted,
+			// not a failure. Anything else is.
+			if res.Errors > res.Codes[503] {
+				return fmt.Errorf("%s answered %v (want 202, or 503 when the replica lags)", who, res.Codes)
 			}
+			unacked[who] += res.Codes[503]
 			if who == "alone" {
 				a = append(a, res)
 			} else {
@@ -78,5 +83,7 @@ func benchAck(e *env) error {
 		fmt.Sprintf("%.0f req/s", pr2.RPS()), fmt.Sprintf("%.0f req/s", pa2.RPS()), fmt.Sprintf("%.2f×", pr2.RPS()/pa2.RPS()), "", ""})
 	e.rep.add(row{"ack", "p99 latency, same load", ms(pr2.P(0.99)), ms(pa2.P(0.99)),
 		fmt.Sprintf("%.2f×", float64(pr2.P(0.99))/float64(pa2.P(0.99))), "", ""})
+	e.rep.add(row{"ack", "503 (no replica in time: retry)", fmt.Sprintf("%d of %d", unacked["replica"], pr2.N),
+		fmt.Sprintf("%d of %d", unacked["alone"], pa2.N), "", "", ""})
 	return nil
 }

@@ -33,11 +33,15 @@ type replicaReading struct {
 	at time.Time
 }
 
-// durable runs write on one connection to the master that holds key and,
-// when that master has replicas, waits (WAIT) until one of them holds the
-// write too: an answer given after durable returns survives a failover
-// (Sentinel, Cluster). No replica in AckTimeout is ErrUnavailable, so the
-// web side answers 503 and the client tries again.
+// durable runs write on the master that holds key and, when that master
+// has replicas, waits until one of them holds the write too: an answer
+// given after durable returns survives a failover (Sentinel, Cluster). No
+// replica in AckTimeout is ErrUnavailable, so the web side answers 503
+// and the client tries again.
+//
+// The wait is shared (group commit, see acker): the writes that finish
+// while one WAIT is out are all covered by the next, so a burst of
+// signups costs a WAIT per round trip to the replica, not one each.
 func (s *Store) durable(ctx context.Context, key string, write func(c redis.Cmdable) error) error {
 	var node *redis.Client
 	switch c := s.rdb.(type) {
@@ -52,20 +56,98 @@ func (s *Store) durable(ctx context.Context, key string, write func(c redis.Cmda
 	default: // a client of another shape: no acknowledgement to wait for
 		return write(s.rdb)
 	}
-	conn := node.Conn()
-	defer conn.Close()
-	if err := write(conn); err != nil {
+	if err := write(node); err != nil {
 		return err
 	}
 	n, err := s.replicas(ctx, node)
 	if err != nil || n == 0 {
 		return nil // no replica to wait for (or none known): the write stands as it is
 	}
-	acked, err := conn.Do(ctx, "WAIT", 1, AckTimeout.Milliseconds()).Int()
+	return s.ackerFor(node).wait(ctx, node, s.ackKey(key))
+}
+
+// ackKey is the key the shared WAIT writes first, in the slot of key (its
+// hash tag on a cluster), so that it lands on the same master.
+func (s *Store) ackKey(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i:], '}'); j > 0 {
+			return s.prefix + key[i:i+j+1] + ":ack"
+		}
+	}
+	return s.key("ack")
+}
+
+// ackerFor is the acker of node, made on first use.
+func (s *Store) ackerFor(node *redis.Client) *acker {
+	addr := node.Options().Addr
+	v, _ := s.ackers.LoadOrStore(addr, &acker{})
+	return v.(*acker)
+}
+
+// acker shares WAITs among the durable writes to one master. A WAIT
+// covers the writes made on its own connection before it; so each round
+// first writes a key of its own (INCR) and then waits: every write that
+// finished before the round began lies before that INCR in the
+// replication stream, and is held once the replica acknowledges it.
+type acker struct {
+	mu      sync.Mutex
+	waiting []chan error
+	running bool
+}
+
+// wait returns once a round begun after this call has been acknowledged
+// by a replica (nil), or failed.
+func (a *acker) wait(ctx context.Context, node *redis.Client, key string) error {
+	done := make(chan error, 1)
+	a.mu.Lock()
+	a.waiting = append(a.waiting, done)
+	if !a.running {
+		a.running = true
+		go a.rounds(node, key)
+	}
+	a.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return wrap("wait for a replica", ctx.Err())
+	}
+}
+
+// rounds runs WAITs while writes wait for one.
+func (a *acker) rounds(node *redis.Client, key string) {
+	for {
+		a.mu.Lock()
+		batch := a.waiting
+		a.waiting = nil
+		if len(batch) == 0 {
+			a.running = false
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+		err := waitOnce(node, key)
+		for _, ch := range batch {
+			ch <- err
+		}
+	}
+}
+
+// waitOnce writes key and waits for one replica to hold it, on one
+// connection (a pipeline).
+func waitOnce(node *redis.Client, key string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), AckTimeout+time.Second)
+	defer cancel()
+	var wait *redis.Cmd
+	_, err := node.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Incr(ctx, key)
+		wait = p.Do(ctx, "WAIT", 1, AckTimeout.Milliseconds())
+		return nil
+	})
 	if err != nil {
 		return wrap("wait for a replica", err)
 	}
-	if acked < 1 {
+	if n, err := wait.Int(); err != nil || n < 1 {
 		return fmt.Errorf("no replica acknowledged the write within %v: %w", AckTimeout, newsletter.ErrUnavailable)
 	}
 	return nil

@@ -71,6 +71,8 @@ type Store struct {
 	// replicaCount caches each master's replicas for durable writes
 	// (ack.go).
 	replicaCount replicaCount
+	// ackers share WAITs among durable writes, by master address (ack.go).
+	ackers sync.Map
 }
 
 var _ newsletter.Store = (*Store)(nil)
