@@ -59,6 +59,26 @@ func TestStoreOnCluster(t *testing.T) {
 		}
 	}
 
+	// The data-loss guard's epoch lives in every partition: one master
+	// that loses its data reads as an emptied Redis.
+	epoch, err := s.NewEpoch(ctx)
+	if err != nil || epoch == "" {
+		t.Fatalf("NewEpoch = %q, %v", epoch, err)
+	}
+	if got, _, err := s.Watermark(ctx); err != nil || got != epoch {
+		t.Fatalf("Watermark = %q, %v; want %q", got, err, epoch)
+	}
+	cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+		keys, _ := m.Keys(ctx, "c:{p*}:epoch").Result()
+		if len(keys) > 0 {
+			m.Del(ctx, keys[0])
+		}
+		return nil
+	})
+	if got, _, err := s.Watermark(ctx); err != nil || got != "" {
+		t.Errorf("Watermark with a partition's epoch gone = %q, %v; want \"\" (lost data)", got, err)
+	}
+
 	// Counts and listings add the partitions up.
 	counts, err := s.CountStatuses(ctx)
 	if err != nil || counts[newsletter.StatusConfirmed] != n {

@@ -154,7 +154,39 @@ func (s *Store) Watermark(ctx context.Context) (epoch string, beat int64, err er
 	if err != nil && err != redis.Nil {
 		return "", 0, wrap("watermark", err)
 	}
+	if s.sharded() && e.Val() != "" {
+		// On a cluster each master can lose its data on its own: every
+		// partition keeps a copy of the epoch, and one missing or
+		// different reads as an emptied Redis.
+		same, err := s.partitionsHold(ctx, e.Val())
+		if err != nil {
+			return "", 0, err
+		}
+		if !same {
+			return "", b.Val(), nil
+		}
+	}
 	return e.Val(), b.Val(), nil
+}
+
+// partitionsHold reports whether every partition holds epoch.
+func (s *Store) partitionsHold(ctx context.Context, epoch string) (bool, error) {
+	cmds := make([]*redis.StringCmd, s.partitions())
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for part := range cmds {
+			cmds[part] = p.Get(ctx, s.pkey(part, "epoch"))
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return false, wrap("watermark", err)
+	}
+	for _, c := range cmds {
+		if c.Val() != epoch {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // NewEpoch gives the data in Redis an epoch unless it has one, and returns
@@ -166,5 +198,14 @@ func (s *Store) NewEpoch(ctx context.Context) (string, error) {
 		return "", wrap("new epoch", err)
 	}
 	v, err := s.rdb.Get(ctx, s.key("epoch")).Result()
+	if err != nil || !s.sharded() {
+		return v, wrap("new epoch", err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for part := range s.partitions() {
+			p.SetNX(ctx, s.pkey(part, "epoch"), v, 0)
+		}
+		return nil
+	})
 	return v, wrap("new epoch", err)
 }
