@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -40,7 +41,15 @@ func OpenRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis
 		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		return rdb, func() { close(stop); rdb.Close(); mr.Close() }, nil
 	}
-	rdb := redisstore.Open(cfg.Redis)
+	opts := *cfg.Redis
+	if opts.PoolSize == 0 {
+		// Each sending goroutine holds a connection for the check before
+		// a mail and the record after it: on top of go-redis's default
+		// (10 per CPU), one per sending goroutine, so that a high
+		// SEND_CONCURRENCY does not queue for connections.
+		opts.PoolSize = 10*runtime.GOMAXPROCS(0) + cfg.Concurrency
+	}
+	rdb := redisstore.Open(&opts)
 	log.Info("Redis", "at", redisstore.Describe(cfg.Redis))
 	checkPersistence(ctx, rdb, log)
 	return rdb, func() { rdb.Close() }, nil

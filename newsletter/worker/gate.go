@@ -33,33 +33,71 @@ type gateView struct {
 	read      time.Time // wall clock of the last read; zero: read again
 	paused    bool
 	slowUntil time.Time
+	ahead     bool // one goroutine is reading the state ahead of time
 }
 
 // held reports whether sending is paused, from a copy at most gateTTL
 // old. A store that cannot be read holds nothing back here: its failure
 // shows at the send's own writes.
+//
+// Once the copy is half its life old, the first goroutine to look reads
+// the state again while the others go on with the copy (still younger than
+// gateTTL): the sending goroutines do not all stop for the read once a
+// second. Only a copy gateTTL old, or one forgotten, makes them wait.
 func (w *Worker) held(ctx context.Context) (paused bool, slowUntil time.Time) {
 	g := &w.gate
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if time.Since(g.read) < gateTTL {
+	age := time.Since(g.read)
+	if age < gateTTL && (age < gateTTL/2 || g.ahead) {
+		defer g.mu.Unlock()
 		return g.paused, g.slowUntil
 	}
+	if age < gateTTL { // read ahead, outside the lock
+		g.ahead = true
+		g.mu.Unlock()
+		fresh, ok := w.readGate(ctx)
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.ahead = false
+		if ok && fresh.read.After(g.read) && !g.read.IsZero() { // not forgotten meanwhile
+			g.read, g.paused, g.slowUntil = fresh.read, fresh.paused, fresh.slowUntil
+		}
+		if ok {
+			return fresh.paused, fresh.slowUntil
+		}
+		return g.paused, g.slowUntil
+	}
+	defer g.mu.Unlock()
+	if fresh, ok := w.readGate(ctx); ok {
+		g.read, g.paused, g.slowUntil = fresh.read, fresh.paused, fresh.slowUntil
+	}
+	return g.paused, g.slowUntil
+}
+
+// gateState is one reading of the sending state.
+type gateState struct {
+	read      time.Time
+	paused    bool
+	slowUntil time.Time
+}
+
+// readGate reads the sending state from the store; ok is false when it
+// could not be read.
+func (w *Worker) readGate(ctx context.Context) (gateState, bool) {
 	st, err := w.Store.SendingState(ctx)
 	if err != nil {
-		return g.paused, g.slowUntil
+		return gateState{}, false
 	}
 	slow, err := w.Store.SlowUntil(ctx)
 	if err != nil {
-		return g.paused, g.slowUntil
+		return gateState{}, false
 	}
-	g.read, g.paused, g.slowUntil = time.Now(), st.Paused, slow
 	if st.Paused {
 		w.Metrics.Paused.Set(1)
 	} else {
 		w.Metrics.Paused.Set(0)
 	}
-	return g.paused, g.slowUntil
+	return gateState{read: time.Now(), paused: st.Paused, slowUntil: slow}, true
 }
 
 // forget makes the next held read the store again.

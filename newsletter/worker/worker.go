@@ -134,7 +134,10 @@ func (w *Worker) Wake() {
 // not started come back to the queue when their lease runs out.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
-	jobs := make(chan newsletter.Job)
+	// Up to Concurrency jobs wait in the channel, so that the next claim
+	// runs while every goroutine still has work: no sender waits for a
+	// claim's round trip.
+	jobs := make(chan newsletter.Job, w.Concurrency)
 	var wg sync.WaitGroup
 	for i := 0; i < w.Concurrency; i++ {
 		wg.Add(1)
@@ -143,6 +146,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			senders := &senders{w: w}
 			defer senders.close()
 			for j := range jobs {
+				if ctx.Err() != nil {
+					// Shutting down: a job not started goes back.
+					w.handBack([]newsletter.Job{j})
+					continue
+				}
 				// Finish a started job even while shutting down.
 				w.process(context.WithoutCancel(ctx), senders, j)
 				w.leases.done(j)
