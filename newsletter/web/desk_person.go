@@ -28,9 +28,6 @@ func (s *Server) deskRoutes() {
 // sendKinds words a ledger entry's kind for the author.
 var sendKinds = map[string]string{"confirm": "Confirmation", "step": "Sequence letter", "letter": "Letter"}
 
-// personURL is the desk page of the subscriber with address email.
-func personURL(email string) string { return "/admin/subscribers/" + url.PathEscape(email) }
-
 func (s *Server) personPage(c *fiber.Ctx) error {
 	sub, err := s.subscriberByParam(c)
 	if err != nil {
