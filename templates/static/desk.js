@@ -105,7 +105,7 @@
           var msgs = Object.keys(j.errors).map(function (k) { return j.errors[k]; });
           say("Not saved yet (kept in this browser): " + msgs.join(" "));
         } else {
-          say((j.error || j.message || "Not saved just now.") + " Your text is kept in this browser.");
+          say(j.message || j.error || "Not saved just now. Your text is kept in this browser.");
         }
       }).catch(function () {
         say("Not saved: the desk can't be reached. Your text is kept in this browser.");
