@@ -132,8 +132,10 @@ func encodeJPEG(img image.Image, quality int) ([]byte, error) {
 }
 
 // Scale returns src scaled to width w (its height in proportion), each
-// pixel the average of the source pixels it covers; src itself when it is
-// no wider than w.
+// pixel the average of the source pixels it covers (premultiplied, so
+// transparent pixels lend no colour); src itself when it is no wider
+// than w. It works on the bytes of an RGBA copy, which image/draw makes
+// quickly from a decoded JPEG or PNG.
 func Scale(src image.Image, w int) image.Image {
 	sb := src.Bounds()
 	sw, sh := sb.Dx(), sb.Dy()
@@ -141,29 +143,33 @@ func Scale(src image.Image, w int) image.Image {
 		return src
 	}
 	h := max(1, sh*w/sw)
-	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rgba, ok := src.(*image.RGBA)
+	if !ok {
+		rgba = image.NewRGBA(image.Rect(0, 0, sw, sh))
+		draw.Draw(rgba, rgba.Bounds(), src, sb.Min, draw.Src)
+	}
+	origin := rgba.Bounds().Min
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	var sum [4]uint64
 	for y := range h {
-		y0, y1 := sb.Min.Y+y*sh/h, sb.Min.Y+max((y+1)*sh/h, y*sh/h+1)
+		y0, y1 := y*sh/h, max((y+1)*sh/h, y*sh/h+1)
 		for x := range w {
-			x0, x1 := sb.Min.X+x*sw/w, sb.Min.X+max((x+1)*sw/w, x*sw/w+1)
-			var r, g, b, a, n uint64
+			x0, x1 := x*sw/w, max((x+1)*sw/w, x*sw/w+1)
+			sum = [4]uint64{}
 			for sy := y0; sy < y1; sy++ {
-				for sx := x0; sx < x1; sx++ {
-					c := color.NRGBA64Model.Convert(src.At(sx, sy)).(color.NRGBA64)
-					// Weight colour by alpha, so that transparent pixels
-					// lend no colour to their neighbours.
-					r += uint64(c.R) * uint64(c.A)
-					g += uint64(c.G) * uint64(c.A)
-					b += uint64(c.B) * uint64(c.A)
-					a += uint64(c.A)
-					n++
+				row := rgba.Pix[rgba.PixOffset(origin.X+x0, origin.Y+sy):rgba.PixOffset(origin.X+x1, origin.Y+sy)]
+				for i := 0; i < len(row); i += 4 {
+					sum[0] += uint64(row[i])
+					sum[1] += uint64(row[i+1])
+					sum[2] += uint64(row[i+2])
+					sum[3] += uint64(row[i+3])
 				}
 			}
-			var px color.NRGBA
-			if a > 0 {
-				px = color.NRGBA{R: uint8(r / a >> 8), G: uint8(g / a >> 8), B: uint8(b / a >> 8), A: uint8(a / n >> 8)}
+			n := uint64((y1 - y0) * (x1 - x0))
+			o := dst.PixOffset(x, y)
+			for c := range 4 {
+				dst.Pix[o+c] = uint8((sum[c] + n/2) / n)
 			}
-			dst.SetNRGBA(x, y, px)
 		}
 	}
 	return dst
