@@ -23,7 +23,20 @@ var FanOutPage = 5000
 // meanwhile shift nothing), then records the count. A second run after a
 // crash queues nothing twice (ZADD NX). It returns the letter and the
 // number of recipients.
+//
+// The first fan-out of a letter (one never started before: no 'fo')
+// queues its sends at now less half a millisecond: a score no other
+// writer of the queue gives (they write whole milliseconds, and a claim
+// moves a job to its lease end), which tells claimsends.lua that the send
+// was never claimed and so cannot be in the ledger. A later run (after a
+// crash, or after a hold and release) queues whole milliseconds: those
+// sends may have gone out, and their ledger is read.
 func (s *Store) FanOutLetter(ctx context.Context, id string, now time.Time, grace time.Duration) (*newsletter.Letter, int, error) {
+	prev, err := s.rdb.HMGet(ctx, s.letterKey(id), "st", "fo").Result()
+	if err != nil {
+		return nil, 0, wrap("check letter", err)
+	}
+	first := prev[0] == string(newsletter.LetterScheduled) && prev[1] == nil
 	st, _, err := s.holdLetter(ctx, id, now, grace, true)
 	switch {
 	case err != nil:
@@ -41,7 +54,7 @@ func (s *Store) FanOutLetter(ctx context.Context, id string, now time.Time, grac
 	}
 	total := 0
 	for p := range s.partitions() {
-		n, err := s.fanOutPartition(ctx, l, p, now)
+		n, err := s.fanOutPartition(ctx, l, p, now, first)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -56,12 +69,16 @@ func (s *Store) FanOutLetter(ctx context.Context, id string, now time.Time, grac
 
 // fanOutPartition queues the sends of letter l to the subscribers of
 // partition p confirmed by its send time, a page at a time, and gives the
-// partition's shadow its count (on a cluster).
-func (s *Store) fanOutPartition(ctx context.Context, l *newsletter.Letter, p int, now time.Time) (int, error) {
+// partition's shadow its count (on a cluster); first marks the sends as
+// never claimed (see FanOutLetter).
+func (s *Store) fanOutPartition(ctx context.Context, l *newsletter.Letter, p int, now time.Time, first bool) (int, error) {
 	set, queue := s.statusKey(p, newsletter.StatusConfirmed), s.pkey(p, "queue")
 	last, lastScore := "", "0"
 	until := float64(l.SendAt.UnixMilli())
 	score := float64(now.UnixMilli())
+	if first {
+		score -= neverClaimed
+	}
 	n := 0
 	for {
 		flat, err := scriptPage.Run(ctx, s.rdb, []string{set}, last, lastScore, FanOutPage).StringSlice()

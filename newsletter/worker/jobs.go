@@ -131,6 +131,9 @@ func (w *Worker) send(ctx context.Context, sender newsletter.Sender, j newslette
 		out.LedgerKey = key
 		out.Send = &newsletter.Send{Kind: kind, Subject: msg.Subject, SentAt: w.Clock.Now()}
 		w.Metrics.Sent.WithLabelValues(kind).Inc()
+		if j.Kind == newsletter.JobLetterSend {
+			return w.settleSent(ctx, out) // with the others' of the moment (batch.go)
+		}
 		return w.recordSent(ctx, out)
 	case errors.Is(err, newsletter.ErrRejected):
 		w.Log.Warn("address rejected; marked bounced", "subscriber", j.Subscriber, "err", err)

@@ -33,6 +33,8 @@ func (w *Worker) fanOut(ctx context.Context, j newsletter.Job) error {
 
 // letterSend sends one letter to one subscriber still confirmed.
 func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j newsletter.Job) error {
+	w.settler.enter()
+	defer w.settler.leave()
 	l, err := w.letter(ctx, j.Letter)
 	if errors.Is(err, newsletter.ErrNotFound) {
 		return w.drop(ctx, j, "letter_gone")
@@ -42,10 +44,10 @@ func (w *Worker) letterSend(ctx context.Context, sender newsletter.Sender, j new
 	}
 	key := newsletter.LetterLedgerKey(l.ID)
 	// The letter's status (l is a cached copy of its content), the
-	// subscriber and the ledger in one round trip: a letter goes to many,
-	// and each round trip costs the worker about as much CPU as composing
-	// the mail.
-	status, sub, done, err := w.Store.LetterRecipient(ctx, l.ID, j.Subscriber, key)
+	// subscriber and the ledger, as the claim read them (batch.go) or in
+	// one round trip: a letter goes to many, and each round trip costs the
+	// worker about as much CPU as composing the mail.
+	status, sub, done, err := w.recipient(ctx, j, key)
 	if err != nil {
 		return err
 	}

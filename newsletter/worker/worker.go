@@ -29,6 +29,13 @@ type Store interface {
 	// LetterRecipient reads, in one round trip, the letter's status, the
 	// subscriber (nil when gone) and whether key is in its ledger.
 	LetterRecipient(ctx context.Context, letterID, id, key string) (newsletter.LetterStatus, *newsletter.Subscriber, bool, error)
+	// ClaimSends is Claim that also reads, in the same round trip, what
+	// each letter send it takes must see (as LetterRecipient): recipients[i]
+	// belongs to jobs[i], nil for other jobs (see batch.go).
+	ClaimSends(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, []*newsletter.Recipient, error)
+	// SettleSent records many letter sends the SMTP server accepted, as
+	// Record does one.
+	SettleSent(ctx context.Context, outs []newsletter.Outcome) error
 	SetStatus(ctx context.Context, id string, status newsletter.Status, at time.Time) error
 	Letter(ctx context.Context, id string) (*newsletter.Letter, error)
 	// FanOutLetter starts a due letter (ErrHeld past the grace) and
@@ -88,6 +95,9 @@ type Worker struct {
 	letters  letterCache
 	gate     gateView
 	leases   leases
+	// prefetched and settler batch the letter sends (batch.go).
+	prefetched prefetched
+	settler    settler
 }
 
 func (w *Worker) init() {
@@ -165,7 +175,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	backoff := w.Poll
 	for {
 		now := w.Clock.Now()
-		claimed, err := w.Store.Claim(ctx, now, w.Lease, w.Concurrency*2)
+		claimed, err := w.claim(ctx, now, w.claimSize())
 		w.leases.add(claimed, leaseEnd(now, w.Lease))
 		if err != nil && ctx.Err() == nil {
 			w.Log.Warn("claim failed; retrying", "err", err, "in", backoff)
@@ -181,7 +191,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				return nil
 			}
 		}
-		if len(claimed) == w.Concurrency*2 {
+		if len(claimed) == w.claimSize() {
 			continue // more may be due
 		}
 		select {
@@ -215,7 +225,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	defer senders.close()
 	n := 0
 	for {
-		claimed, err := w.Store.Claim(ctx, w.Clock.Now(), w.Lease, 100)
+		claimed, err := w.claim(ctx, w.Clock.Now(), 100)
 		if err != nil {
 			return n, err
 		}
