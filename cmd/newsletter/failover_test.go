@@ -22,11 +22,24 @@ import (
 // master, and every signup answered 202 is there afterwards.
 func TestSentinelFailoverSignups(t *testing.T) {
 	set := redistest.Sentinel(t)
+	failoverSignups(t, "redis+sentinel://"+strings.Join(set.Addrs, ",")+"/"+set.MasterName+"/0?dial_timeout=1s&read_timeout=1s&write_timeout=1s",
+		set.Failover)
+}
+
+// TestClusterFailoverSignups is the same on a real three-master cluster
+// with a replica each, the master of the first third of the slots failed
+// over to its replica.
+func TestClusterFailoverSignups(t *testing.T) {
+	set := redistest.Cluster(t, redistest.ClusterReplicas())
+	failoverSignups(t, "redis+cluster://"+set.Addrs[0]+"?dial_timeout=1s&read_timeout=1s&write_timeout=1s",
+		func() string { return set.Failover(t, set.Addrs[0]) })
+}
+
+// failoverSignups signs readers up without pause through `newsletter
+// serve` on redisURL while failover runs, and checks the answers.
+func failoverSignups(t *testing.T, redisURL string, failover func() string) {
 	smtp := smtptest.Start(t)
-	s := newService(t, map[string]string{
-		"REDIS_URL":    "redis+sentinel://" + strings.Join(set.Addrs, ",") + "/" + set.MasterName + "/0?dial_timeout=1s&read_timeout=1s&write_timeout=1s",
-		"REDIS_PREFIX": "nl:", "SMTP_URL": smtp.URL(),
-	})
+	s := newService(t, map[string]string{"REDIS_URL": redisURL, "REDIS_PREFIX": "nl:", "SMTP_URL": smtp.URL()})
 	var (
 		mu       sync.Mutex
 		codes    = map[int]int{}
@@ -64,7 +77,7 @@ func TestSentinelFailoverSignups(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond)
 	began := time.Now()
-	newMaster := set.Failover()
+	newMaster := failover()
 	promoted := time.Now()
 	t.Logf("failover to %s took %v", newMaster, promoted.Sub(began).Round(time.Millisecond))
 	recovered := waitUntil(20*time.Second, func() bool {
