@@ -34,7 +34,12 @@
 //	secret          string  key for signed links when SECRET_KEY is unset
 //	signedout:<id>  string  a desk sign-in (random id only) that signed
 //	                        out; expires when its last cookie would
-//	rate:mail       string  MAIL_RATE's GCRA state (see MailLimiter)
+//	rate:mail       string  MAIL_RATE's shared token bucket (see MailLimiter)
+//	funnel          hash    signups and confirmations counted for the
+//	                        funnel (counts only, see funnel.go)
+//	funnel:dl       HLL     guide readers, each counted once, none named
+//	img:<id>        hash    an image uploaded in the desk (images.go)
+//	images          zset    image id -> upload time (ms)
 package redisstore
 
 import (

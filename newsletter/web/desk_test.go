@@ -130,7 +130,9 @@ func TestAdminDeskCompose(t *testing.T) {
 	if got := a.SMTP.To("reader@example.org"); len(got) != 1 || got[0].Subject() != "On rest" {
 		t.Fatalf("reader got %d letters", len(got))
 	}
-	mustHave(t, d.get("/admin", http.StatusOK), "Sent 2 March 2026", "to 1 reader")
+	loc, _, _ := strings.Cut(res.Header.Get("Location"), "?")
+	mustHave(t, d.get("/admin", http.StatusOK), "Sent 2 March 2026", "to 1 reader", `<a href="`+loc+`">On rest</a>`)
+	mustHave(t, d.get("/admin/compose", http.StatusOK), `<a href="/admin/images">Images</a>`)
 }
 
 func TestAdminDeskSubscribers(t *testing.T) {
