@@ -73,6 +73,10 @@ type Store struct {
 	// never changes (create.lua writes it once), and every load of a
 	// subscriber needs it.
 	consents sync.Map
+	// consentsStored notes when this process stored a consent wording in
+	// a partition ("<partition>|<version>" -> time), so that the next
+	// signups do not send it again (see consentStoredFor).
+	consentsStored sync.Map
 	// replicaCount caches each master's replicas for durable writes
 	// (ack.go).
 	replicaCount replicaCount

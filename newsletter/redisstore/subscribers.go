@@ -21,7 +21,11 @@ func (s *Store) CreateSubscriber(ctx context.Context, n newsletter.NewSubscriber
 	if err != nil {
 		return "", false, wrap("create subscriber", err)
 	}
-	return createResult(res)
+	id, created, err := createResult(res)
+	if err == nil {
+		s.storedConsent(n, created, "")
+	}
+	return id, created, err
 }
 
 // The outcomes of Signup.
@@ -72,11 +76,13 @@ func (s *Store) Signup(ctx context.Context, n newsletter.NewSubscriber) (id, out
 	case err != nil:
 		return "", "", err
 	case created:
+		s.storedConsent(n, true, "")
 		return id, SignupCreated, nil
 	case len(res) < 3:
 		return "", "", wrap("signup", fmt.Errorf("unexpected reply %v", res))
 	}
 	outcome, _ = res[2].(string)
+	s.storedConsent(n, false, outcome)
 	return id, outcome, nil
 }
 
@@ -98,7 +104,15 @@ func (s *Store) createArgs(n newsletter.NewSubscriber, firstDue time.Time, signu
 	if l := n.Limit; l.Max > 0 && l.Window > 0 {
 		counter, max, ttl = s.rateKey(l.Key, n.At, l.Window), l.Max, int64((2*l.Window+time.Second-1)/time.Second)
 	}
-	args := []any{n.Email, id, job, ms(due), ms(n.At), max, ttl, n.Consent.Version, n.Consent.Text, signupSlot(n.At)}
+	// A wording this process saw stored in the partition is not sent
+	// again: one command less per signup (consentStored).
+	version, text := n.Consent.Version, n.Consent.Text
+	if version != "" {
+		if at, ok := s.consentsStored.Load(strconv.Itoa(p) + "|" + version); ok && time.Since(at.(time.Time)) < consentStoredFor {
+			version, text = "", ""
+		}
+	}
+	args := []any{n.Email, id, job, ms(due), ms(n.At), max, ttl, version, text, signupSlot(n.At)}
 	keys := []string{email, s.subKey(id), s.statusKey(p, n.Status), lane, counter, s.pkey(p, "consents"), s.pkey(p, "signups"),
 		s.suppressedKey(n.Email), s.statusKey(p, newsletter.StatusBounced), s.statusKey(p, newsletter.StatusComplained)}
 	if !signup {
@@ -134,6 +148,19 @@ func (s *Store) limitApart(ctx context.Context, n *newsletter.NewSubscriber) err
 	}
 	n.Limit = newsletter.Limit{}
 	return nil
+}
+
+// consentStoredFor is how long this process trusts that a partition
+// holds a consent wording it stored: should Redis lose its data meanwhile,
+// the first signup after that stores the wording again.
+const consentStoredFor = time.Minute
+
+// storedConsent notes that the script stored n's consent wording (a new
+// subscriber, or one who returned), for createArgs.
+func (s *Store) storedConsent(n newsletter.NewSubscriber, created bool, outcome string) {
+	if n.Consent.Version != "" && (created || outcome == SignupReturned) {
+		s.consentsStored.Store(strconv.Itoa(s.emailPartition(n.Email))+"|"+n.Consent.Version, time.Now())
+	}
 }
 
 func createResult(res []any) (string, bool, error) {
@@ -192,6 +219,9 @@ func (s *Store) CreateSubscribers(ctx context.Context, ns []newsletter.NewSubscr
 		res, cerr := c.Slice()
 		if cerr == nil {
 			ids[i], created[i], cerr = createResult(res)
+		}
+		if cerr == nil {
+			s.storedConsent(ns[i], created[i], "")
 		}
 		if cerr != nil {
 			return ids[:i], created[:i], wrap("create subscribers", cerr)
