@@ -64,10 +64,12 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 // errNotObject answers a JSON body that parses but is not an object.
 var errNotObject = fiber.NewError(fiber.StatusBadRequest, "The body must be a JSON object, such as {\"email\": \"…\"}.")
 
-// invalid answers FieldErrors with 422 and passes anything else on.
+// invalid answers FieldErrors with 422 (a template mistake in the plain
+// words the desk uses) and passes anything else on.
 func invalid(c *fiber.Ctx, err error) error {
 	var fe newsletter.FieldErrors
 	if errors.As(err, &fe) {
+		plainErrors(fe)
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fe})
 	}
 	return err

@@ -67,7 +67,7 @@ func TestAdminAPILetterPreviewAndTest(t *testing.T) {
 	// Bad input: 422 naming the field; no bearer: 401; not JSON: 415.
 	status(t, api(t, a, "POST", "/admin/api/letters/preview", "application/json", `{"subject":"","markdown":"x"}`), http.StatusUnprocessableEntity)
 	if b := status(t, api(t, a, "POST", "/admin/api/letters/preview", "application/json", `{"subject":"s","markdown":"{{ .Nope }}"}`),
-		http.StatusUnprocessableEntity); !strings.Contains(b, `"markdown"`) {
+		http.StatusUnprocessableEntity); !strings.Contains(b, `"markdown"`) || !strings.Contains(b, "There is a mistake on line 1: there is no {{ .Nope }}") {
 		t.Errorf("unknown variable: %s", b)
 	}
 	status(t, must(a.Client.Post(a.URL+"/admin/api/letters/preview", "application/json", strings.NewReader(body))), http.StatusUnauthorized)
