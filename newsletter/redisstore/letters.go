@@ -241,35 +241,19 @@ func (s *Store) StartFanOut(ctx context.Context, id string) (*newsletter.Letter,
 // those still in a sequence when l.SkipInSequence.
 func (s *Store) recipients(ctx context.Context, l *newsletter.Letter) ([]string, error) {
 	var ids []string
-	for _, set := range s.statusSets(newsletter.StatusConfirmed) {
-		got, err := s.rdb.ZRangeByScore(ctx, set, &redis.ZRangeBy{
+	for p := range s.partitions() {
+		got, err := s.rdb.ZRangeByScore(ctx, s.statusKey(p, newsletter.StatusConfirmed), &redis.ZRangeBy{
 			Min: "-inf", Max: strconv.FormatInt(l.SendAt.UnixMilli(), 10),
 		}).Result()
 		if err != nil {
 			return nil, wrap("letter recipients", err)
 		}
+		if got, err = s.keepOutOfSequence(ctx, l, p, got); err != nil {
+			return nil, err
+		}
 		ids = append(ids, got...)
 	}
-	if !l.SkipInSequence {
-		return ids, nil
-	}
-	cmds := make([]*redis.FloatCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, sid := range ids {
-			cmds[i] = p.ZScore(ctx, s.pkey(s.idPartition(sid), "queue"), newsletter.Job{Kind: newsletter.JobDrip, Subscriber: sid}.ID())
-		}
-		return nil
-	})
-	if err != nil && err != redis.Nil {
-		return nil, wrap("letter recipients", err)
-	}
-	kept := ids[:0]
-	for i, c := range cmds {
-		if c.Err() == redis.Nil {
-			kept = append(kept, ids[i])
-		}
-	}
-	return kept, nil
+	return ids, nil
 }
 
 // FinishFanOut queues one send per recipient (ZADD NX: a second fan-out

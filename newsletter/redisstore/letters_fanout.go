@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -37,18 +36,7 @@ func (s *Store) FanOutLetter(ctx context.Context, id string, now time.Time, grac
 		return nil, 0, wrap("check letter", err)
 	}
 	first := prev[0] == string(newsletter.LetterScheduled) && prev[1] == nil
-	st, _, err := s.holdLetter(ctx, id, now, grace, true)
-	switch {
-	case err != nil:
-		return nil, 0, err
-	case st == "":
-		return nil, 0, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
-	case st == newsletter.LetterHeld:
-		return nil, 0, fmt.Errorf("letter %s: %w", id, newsletter.ErrHeld)
-	case st != newsletter.LetterSending:
-		return nil, 0, fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
-	}
-	l, err := s.Letter(ctx, id)
+	l, err := s.beginLetter(ctx, id, now, grace)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,17 +103,7 @@ func (s *Store) fanOutPartition(ctx context.Context, l *newsletter.Letter, p int
 			break
 		}
 	}
-	if s.sharded() {
-		_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			pl.HSet(ctx, s.shadowKey(p, l.ID), "rc", n)
-			pl.HSetNX(ctx, s.shadowKey(p, l.ID), "st", string(newsletter.LetterSending))
-			return nil
-		})
-		if err != nil {
-			return n, wrap("fan out", err)
-		}
-	}
-	return n, nil
+	return n, s.shadowFannedOut(ctx, p, l.ID, n)
 }
 
 // keepOutOfSequence leaves out of ids, for a letter that skips readers

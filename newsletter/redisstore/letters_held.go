@@ -86,18 +86,7 @@ func (s *Store) holdLetter(ctx context.Context, id string, now time.Time, grace 
 // which case the letter becomes held and StartLetter returns
 // newsletter.ErrHeld (see newsletter.LetterHolds).
 func (s *Store) StartLetter(ctx context.Context, id string, now time.Time, grace time.Duration) (*newsletter.Letter, []string, error) {
-	st, _, err := s.holdLetter(ctx, id, now, grace, true)
-	switch {
-	case err != nil:
-		return nil, nil, err
-	case st == "":
-		return nil, nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
-	case st == newsletter.LetterHeld:
-		return nil, nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrHeld)
-	case st != newsletter.LetterSending:
-		return nil, nil, fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
-	}
-	l, err := s.Letter(ctx, id)
+	l, err := s.beginLetter(ctx, id, now, grace)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,6 +95,24 @@ func (s *Store) StartLetter(ctx context.Context, id string, now time.Time, grace
 		return nil, nil, err
 	}
 	return l, ids, nil
+}
+
+// beginLetter makes a scheduled letter sending at now (holdletter.lua in
+// its "start" mode) and loads it: ErrHeld when it was too late and is
+// held now, ErrNotFound or ErrConflict when it is not scheduled.
+func (s *Store) beginLetter(ctx context.Context, id string, now time.Time, grace time.Duration) (*newsletter.Letter, error) {
+	st, _, err := s.holdLetter(ctx, id, now, grace, true)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == "":
+		return nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrNotFound)
+	case st == newsletter.LetterHeld:
+		return nil, fmt.Errorf("letter %s: %w", id, newsletter.ErrHeld)
+	case st != newsletter.LetterSending:
+		return nil, fmt.Errorf("letter %s is %s: %w", id, st, newsletter.ErrConflict)
+	}
+	return s.Letter(ctx, id)
 }
 
 // HoldLateLetters holds every letter that is late or stalled as of now

@@ -126,18 +126,26 @@ func (s *Store) fanOutShadows(ctx context.Context, id string, recipients []strin
 				return wrap("fan out", err)
 			}
 		}
-		if s.sharded() {
-			_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-				pl.HSet(ctx, s.shadowKey(p, id), "rc", len(zs))
-				pl.HSetNX(ctx, s.shadowKey(p, id), "st", string(newsletter.LetterSending))
-				return nil
-			})
-			if err != nil {
-				return wrap("fan out", err)
-			}
+		if err := s.shadowFannedOut(ctx, p, id, len(zs)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// shadowFannedOut gives letter id's shadow in partition p its n
+// recipients and, unless it was held or cancelled meanwhile, the status
+// sending (on a cluster; on one Redis the caller writes the letter).
+func (s *Store) shadowFannedOut(ctx context.Context, p int, id string, n int) error {
+	if !s.sharded() {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.HSet(ctx, s.shadowKey(p, id), "rc", n)
+		pl.HSetNX(ctx, s.shadowKey(p, id), "st", string(newsletter.LetterSending))
+		return nil
+	})
+	return wrap("fan out", err)
 }
 
 // finishLetter marks letter id sent when it is sending and every send is

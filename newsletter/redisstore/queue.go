@@ -40,20 +40,34 @@ func (s *Store) Schedule(ctx context.Context, j newsletter.Job, due time.Time) e
 // On a cluster it claims from the partitions' queues in turn, starting
 // one further on each call, until it has n jobs or has asked them all.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, error) {
+	var jobs []newsletter.Job
+	err := s.inTurn(n, func(p, left int) (int, error) {
+		got, err := s.claimIn(ctx, p, now, lease, left)
+		jobs = append(jobs, got...)
+		return len(got), err
+	})
+	return jobs, err
+}
+
+// inTurn asks claim for up to n jobs from the queues of the partitions in
+// turn (starting one further on each call, so that no partition waits
+// behind the others), each time for what is still wanted, until n are
+// had or every queue was asked. claim returns how many it took.
+func (s *Store) inTurn(n int, claim func(p, left int) (int, error)) error {
 	parts := s.queueParts()
 	first := int(s.claimTurn.Add(1)) % len(parts)
-	var jobs []newsletter.Job
+	had := 0
 	for k := range parts {
-		if len(jobs) >= n {
+		if had >= n {
 			break
 		}
-		got, err := s.claimIn(ctx, parts[(first+k)%len(parts)], now, lease, n-len(jobs))
+		got, err := claim(parts[(first+k)%len(parts)], n-had)
 		if err != nil {
-			return jobs, err
+			return err
 		}
-		jobs = append(jobs, got...)
+		had += got
 	}
-	return jobs, nil
+	return nil
 }
 
 // claimIn is Claim on the queue of partition p (-1: the global queue).

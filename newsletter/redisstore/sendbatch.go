@@ -42,21 +42,14 @@ func (s *Store) partPrefix(p int) string {
 // letter send it takes must see before its mail goes out: recipients[i]
 // belongs to jobs[i], nil for a job that is no letter send.
 func (s *Store) ClaimSends(ctx context.Context, now time.Time, lease time.Duration, n int) ([]newsletter.Job, []*newsletter.Recipient, error) {
-	parts := s.queueParts()
-	first := int(s.claimTurn.Add(1)) % len(parts)
 	var jobs []newsletter.Job
 	var recips []*newsletter.Recipient
-	for k := range parts {
-		if len(jobs) >= n {
-			break
-		}
-		j, r, err := s.claimSendsIn(ctx, parts[(first+k)%len(parts)], now, lease, n-len(jobs))
-		if err != nil {
-			return jobs, recips, err
-		}
+	err := s.inTurn(n, func(p, left int) (int, error) {
+		j, r, err := s.claimSendsIn(ctx, p, now, lease, left)
 		jobs, recips = append(jobs, j...), append(recips, r...)
-	}
-	return jobs, recips, nil
+		return len(j), err
+	})
+	return jobs, recips, err
 }
 
 // claimSendsIn is ClaimSends on the queue of partition p (-1: the global

@@ -86,11 +86,17 @@ func (s *Server) listSuppressions(c *fiber.Ctx) error {
 		return err
 	}
 	if c.Query("format") == "csv" || c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="suppressions.csv"`)
-		return service.WriteSuppressionsCSV(c.Response().BodyWriter(), list)
+		return sendSuppressionsCSV(c, list)
 	}
 	return c.JSON(fiber.Map{"suppressions": toSuppressionsJSON(list)})
+}
+
+// sendSuppressionsCSV answers with the list as a CSV file to download
+// (the API's text/csv and the desk's download).
+func sendSuppressionsCSV(c *fiber.Ctx, list []newsletter.Suppression) error {
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="suppressions.csv"`)
+	return service.WriteSuppressionsCSV(c.Response().BodyWriter(), list)
 }
 
 // addSuppressions puts addresses on the list by hand. An entry's reason is

@@ -39,16 +39,25 @@ func (s *Server) composeDraft(c *fiber.Ctx, d templates.AdminDesk, draft newslet
 	default:
 		err = s.cfg.Service.UpdateLetter(c.UserContext(), id, draft)
 	}
+	if err != nil {
+		return s.saveFailed(c, d, err, "This draft was scheduled or deleted meanwhile. Its text is still here: save it as a new draft if you like.")
+	}
+	return c.Redirect("/admin/compose?done=draft&id="+url.QueryEscape(id), fiber.StatusSeeOther)
+}
+
+// saveFailed shows the form again, with her text, after saving the letter
+// failed: gone as the page's error when the letter changed meanwhile
+// (scheduled, sent, cancelled or deleted; the form then makes a new
+// one), the fields in error for bad input; any other error is passed on.
+func (s *Server) saveFailed(c *fiber.Ctx, d templates.AdminDesk, err error, gone string) error {
+	f := d.Compose
 	if errors.Is(err, newsletter.ErrConflict) || errors.Is(err, newsletter.ErrNotFound) {
-		d.Error = "This draft was scheduled or deleted meanwhile. Its text is still here: save it as a new draft if you like."
+		d.Error = gone
 		f.ID, f.Draft = "", false
 		return s.renderCompose(c, d)
 	}
-	if err != nil {
-		if err := fieldErrors(f.Errors, err); err != nil {
-			return err
-		}
-		return s.renderCompose(c, d)
+	if err := fieldErrors(f.Errors, err); err != nil {
+		return err
 	}
-	return c.Redirect("/admin/compose?done=draft&id="+url.QueryEscape(id), fiber.StatusSeeOther)
+	return s.renderCompose(c, d)
 }

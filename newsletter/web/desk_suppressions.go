@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/satina/newsletter/newsletter"
-	"github.com/satina/newsletter/newsletter/service"
 )
 
 // suppressionPost adds one address to the suppression list from the desk.
@@ -30,7 +29,5 @@ func (s *Server) suppressionsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="suppressions.csv"`)
-	return service.WriteSuppressionsCSV(c.Response().BodyWriter(), list)
+	return sendSuppressionsCSV(c, list)
 }

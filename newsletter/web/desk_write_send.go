@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"time"
 
@@ -77,16 +76,8 @@ func (s *Server) composeSchedule(c *fiber.Ctx, d templates.AdminDesk, draft news
 	} else {
 		id, err = s.cfg.Service.ScheduleLetter(c.UserContext(), draft)
 	}
-	if errors.Is(err, newsletter.ErrConflict) || errors.Is(err, newsletter.ErrNotFound) {
-		d.Error = "This letter is no longer a draft or scheduled (it went out, or was cancelled), so it can't be changed. Its text is still here: schedule it as a new letter if you like."
-		f.ID, f.Draft = "", false
-		return s.renderCompose(c, d)
-	}
 	if err != nil {
-		if err := fieldErrors(f.Errors, err); err != nil {
-			return err
-		}
-		return s.renderCompose(c, d)
+		return s.saveFailed(c, d, err, "This letter is no longer a draft or scheduled (it went out, or was cancelled), so it can't be changed. Its text is still here: schedule it as a new letter if you like.")
 	}
 	return c.Redirect("/admin/letters/"+url.PathEscape(id)+"?done=scheduled", fiber.StatusSeeOther)
 }
